@@ -1,0 +1,87 @@
+import { fileURLToPath } from 'node:url';
+import koaEjs from '@koa/ejs';
+import Koa from 'koa';
+import session from 'koa-session';
+import serveStatic from 'koa-static';
+import type { AuthDeps } from './auth/types.js';
+import { createPageRouter } from './boot/routes.js';
+import type { Deps } from './deps.js';
+import { resolveAccessToken } from './middleware/access-token.js';
+import { parseBodies } from './middleware/body.js';
+import { protectForms } from './middleware/csrf.js';
+import { handleErrors } from './middleware/errors.js';
+import { logRequests } from './middleware/request-log.js';
+import { securityHeaders } from './middleware/security-headers.js';
+
+const root = (folder: string) => fileURLToPath(new URL(`../${folder}/`, import.meta.url));
+
+/** The part of Deps the domain sees. */
+export function authDepsOf(deps: Deps): AuthDeps {
+  const { config } = deps;
+  return {
+    store: deps.store,
+    hasher: deps.hasher,
+    clock: deps.clock,
+    events: deps.events,
+    settings: {
+      appUrl: config.appUrl,
+      emailVerificationRequired: config.emailVerificationRequired,
+      accessTokenTtl: config.accessTokenTtl,
+      maxAccessTokenTtl: config.maxAccessTokenTtl,
+      resetTokenTtl: config.resetTokenTtl,
+      verifyTokenTtl: config.verifyTokenTtl,
+      bcryptRounds: config.bcryptRounds,
+      passwordMinLength: config.passwordMinLength,
+    },
+  };
+}
+
+/** Builds the Koa app: middleware in order, routers mounted. Never listens, never reads process.env. */
+export function createApp(deps: Deps): Koa {
+  const { config } = deps;
+  const auth = authDepsOf(deps);
+  const app = new Koa({ proxy: config.trustProxy });
+  app.keys = [...config.sessionKeys];
+  // Errors are answered and logged by handleErrors; Koa's own printer would log them twice.
+  app.silent = true;
+
+  koaEjs(app, { root: root('views'), layout: 'layout', viewExt: 'ejs', cache: config.isProduction });
+
+  app.use(logRequests(deps.log));
+  app.use(handleErrors(deps.log));
+  app.use(securityHeaders({ https: config.secureCookies }));
+  app.use(serveStatic(root('public'), { maxage: config.isProduction ? 3_600_000 : 0 }));
+  app.use(async function markSecureCookies(ctx, next) {
+    // APP_URL is https: the browser sees https even when a proxy speaks http to us.
+    if (config.secureCookies) ctx.cookies.secure = true;
+    await next();
+  });
+  app.use(
+    session(
+      {
+        key: config.secureCookies ? '__Host-session' : 'session',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.secureCookies,
+        signed: true,
+        maxAge: 'session',
+        renew: false,
+        rolling: false,
+      },
+      app,
+    ),
+  );
+  app.use(parseBodies());
+  app.use(protectForms());
+  app.use(resolveAccessToken(auth));
+  app.use(async function pageLocals(ctx, next) {
+    const current = ctx.state.auth as { user: { email: string } } | null;
+    ctx.state.currentUser = current ? { email: current.user.email } : null;
+    ctx.state.devOutbox = Boolean(deps.outbox) && !config.isProduction;
+    await next();
+  });
+
+  const pages = createPageRouter(deps, auth);
+  app.use(pages.routes()).use(pages.allowedMethods());
+  return app;
+}

@@ -1,0 +1,61 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { normaliseKey } from '../store/store.js';
+import { type AuthError, passwordTooLong, validationFailed } from './errors.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+/** bcrypt reads at most 72 bytes; more would be cut silently, so longer passwords are refused. */
+export const MAX_PASSWORD_BYTES = 72;
+
+// ~49k passwords seen most often in breaches (zxcvbn's list), lower-cased for a case-blind check.
+const commonPasswords = new Set(dictionary['passwords-common'].map((password) => password.toLowerCase()));
+
+export type PasswordContext = { minLength: number; email?: string; username?: string | null };
+
+/**
+ * NIST SP 800-63B / ASVS V2.1: length from `minLength` characters to 72 bytes, any characters
+ * (spaces and emoji included), not a common password, not the account's own email or username.
+ * Returns the error to throw, or null when the password is acceptable.
+ */
+export function checkPasswordPolicy(password: string, context: PasswordContext): AuthError | null {
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return passwordTooLong();
+  const characters = [...password].length;
+  const problem = (code: string, message: string) => validationFailed({ password: [{ code, message }] });
+  if (characters < context.minLength) {
+    return problem('password.tooShort', `must be at least ${context.minLength} characters`);
+  }
+  const lowered = normaliseKey(password);
+  if (commonPasswords.has(lowered)) {
+    return problem('password.common', 'is one of the most common passwords; choose another');
+  }
+  const email = context.email ? normaliseKey(context.email) : undefined;
+  if (email && (lowered === email || lowered === email.split('@')[0])) {
+    return problem('password.matchesEmail', 'must not be your email address');
+  }
+  if (context.username && lowered === normaliseKey(context.username)) {
+    return problem('password.matchesUsername', 'must not be your username');
+  }
+  return null;
+}
+
+// A real bcrypt hash of a random string: comparing against it when the user is unknown costs the
+// same time as a wrong password, so response time does not reveal which emails have accounts.
+const DUMMY_HASH = '$2b$10$CwTycUXWue0Thq9StjUM0uJ8.6bD9rGz8W4s8mQy8o3c6wXv3l1xu';
+
+/** Spends one bcrypt compare's worth of time and always answers false. */
+export async function verifyAgainstDummy(
+  hasher: PasswordHasher,
+  password: string,
+  rounds: number,
+): Promise<false> {
+  await hasher.compare(password, dummyHashFor(rounds));
+  return false;
+}
+
+const dummyHashes = new Map<number, string>();
+function dummyHashFor(rounds: number): string {
+  const cached = dummyHashes.get(rounds);
+  if (cached) return cached;
+  const hash = DUMMY_HASH.replace('$10$', `$${String(rounds).padStart(2, '0')}$`);
+  dummyHashes.set(rounds, hash);
+  return hash;
+}

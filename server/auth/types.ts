@@ -1,0 +1,57 @@
+import type { EventEmitter } from 'node:events';
+import type { Store, TokenRecord, UserRecord } from '../store/store.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+/** Time comes from here, never from `new Date()` inside a rule, so tests can move it. */
+export interface Clock {
+  now(): Date;
+}
+
+/** The part of the configuration the rules need. */
+export type AuthSettings = Readonly<{
+  appUrl: string;
+  emailVerificationRequired: boolean;
+  accessTokenTtl: number;
+  maxAccessTokenTtl: number;
+  resetTokenTtl: number;
+  verifyTokenTtl: number;
+  bcryptRounds: number;
+  passwordMinLength: number;
+}>;
+
+/**
+ * Events, as LoopBack's User model emits them: mail listens to `mailQueued` rather than the rules
+ * calling a mailer, and anyone may listen to `resetPasswordRequest` (it carries no secret).
+ */
+export type AuthEventMap = {
+  mailQueued: [];
+  resetPasswordRequest: [{ userId: string; email: string }];
+  userVerified: [{ userId: string }];
+};
+export type AuthEvents = EventEmitter<AuthEventMap>;
+
+/** What every domain function receives. */
+export type AuthDeps = Readonly<{
+  store: Store;
+  hasher: PasswordHasher;
+  clock: Clock;
+  settings: AuthSettings;
+  events: AuthEvents;
+}>;
+
+export type SignUpInput = { email: string; username?: string | null; password: string };
+
+/**
+ * What sign-up does when the email or username is taken: the API keeps LoopBack's 422; the HTML
+ * form must not reveal it, so it answers as usual and emails the owner instead.
+ */
+export type TakenPolicy = 'reject' | 'notify-owner';
+
+export type LoginInput = { email?: string; username?: string; password: string; ttl?: number };
+
+export type LoginResult = { secret: string; token: TokenRecord; user: UserRecord };
+
+/** A request's proven identity: the user and the token that proved it. */
+export type Authenticated = { user: UserRecord; token: TokenRecord };
+
+export type ProfileChanges = { email?: string; username?: string | null };

@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The development cookie key: fine on a laptop, refused in production (anyone can forge sessions with it). */
+export const DEVELOPMENT_SESSION_KEY = 'development-only-session-key-change-me';
+
+export type Config = Readonly<{
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  /** Public base URL without a trailing slash; `undefined` only while PORT=0 waits for its port. */
+  appUrl: string | undefined;
+  secureCookies: boolean;
+  dbFile: string;
+  sessionKeys: readonly string[];
+  usingDevelopmentSessionKey: boolean;
+  smtpUrl: string | undefined;
+  outboxDir: string;
+  mailFrom: string;
+  emailVerificationRequired: boolean;
+  accessTokenTtl: number;
+  maxAccessTokenTtl: number;
+  resetTokenTtl: number;
+  verifyTokenTtl: number;
+  bcryptRounds: number;
+  passwordMinLength: number;
+  rateLimits: boolean;
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  apiExplorer: boolean;
+  hashWorkers: number;
+}>;
+
+/** A configuration value that cannot start the app; the message names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value)));
+
+const optionalFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .optional()
+  .transform((value) => (value === undefined ? undefined : ['true', '1', 'yes', 'on'].includes(value)));
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .optional()
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .pipe(z.number().int().min(min).max(max));
+
+const seconds = (fallback: number) => integer(fallback, 1, 10 * 31_556_926);
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must start with http:// or https://')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(3000, 0, 65_535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  APP_URL: httpUrl.optional(),
+  DB_FILE: z.string().min(1).default('data/db.json'),
+  SESSION_KEYS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      value
+        ?.split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    ),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  OUTBOX_DIR: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
+  EMAIL_VERIFICATION_REQUIRED: booleanFlag(true),
+  ACCESS_TOKEN_TTL: seconds(1_209_600),
+  MAX_ACCESS_TOKEN_TTL: seconds(31_556_926),
+  RESET_TOKEN_TTL: seconds(900),
+  VERIFY_TOKEN_TTL: seconds(86_400),
+  BCRYPT_ROUNDS: integer(10, 4, 15),
+  PASSWORD_MIN_LENGTH: integer(12, 8, 64),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  TRUST_PROXY: booleanFlag(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  API_EXPLORER: optionalFlag,
+  HASH_WORKERS: integer(0, 0, 64),
+});
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the environment once, at start. Empty strings count as unset, so
+ * `PORT= npm start` behaves like no PORT at all. Throws ConfigError naming every bad variable.
+ */
+export function loadConfig(env: Env, availableCores = 2): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  if (e.ACCESS_TOKEN_TTL > e.MAX_ACCESS_TOKEN_TTL) {
+    problems.push('ACCESS_TOKEN_TTL: must not exceed MAX_ACCESS_TOKEN_TTL');
+  }
+  const sessionKeys = e.SESSION_KEYS && e.SESSION_KEYS.length > 0 ? e.SESSION_KEYS : undefined;
+  if (isProduction) {
+    if (!sessionKeys) problems.push('SESSION_KEYS: required with NODE_ENV=production');
+    else if (sessionKeys.includes(DEVELOPMENT_SESSION_KEY))
+      problems.push('SESSION_KEYS: the development key is refused with NODE_ENV=production');
+    else if (sessionKeys.some((key) => key.length < 32))
+      problems.push('SESSION_KEYS: each key must be at least 32 characters with NODE_ENV=production');
+    if (!e.SMTP_URL)
+      problems.push('SMTP_URL: required with NODE_ENV=production (the dev outbox is never used there)');
+    if (e.RATE_LIMITS === 'off') problems.push('RATE_LIMITS: off is refused with NODE_ENV=production');
+    if (!e.APP_URL)
+      problems.push('APP_URL: required with NODE_ENV=production (email links are built from it)');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+
+  const appUrl = e.APP_URL ?? (e.PORT === 0 ? undefined : `http://localhost:${e.PORT}`);
+  const dbFile = path.resolve(e.DB_FILE);
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    appUrl,
+    secureCookies: appUrl?.startsWith('https://') ?? false,
+    dbFile,
+    sessionKeys: Object.freeze(sessionKeys ?? [DEVELOPMENT_SESSION_KEY]),
+    usingDevelopmentSessionKey: !sessionKeys,
+    smtpUrl: e.SMTP_URL,
+    outboxDir: path.resolve(e.OUTBOX_DIR ?? path.join(path.dirname(dbFile), 'outbox')),
+    mailFrom: e.MAIL_FROM,
+    emailVerificationRequired: e.EMAIL_VERIFICATION_REQUIRED,
+    accessTokenTtl: e.ACCESS_TOKEN_TTL,
+    maxAccessTokenTtl: e.MAX_ACCESS_TOKEN_TTL,
+    resetTokenTtl: e.RESET_TOKEN_TTL,
+    verifyTokenTtl: e.VERIFY_TOKEN_TTL,
+    bcryptRounds: e.BCRYPT_ROUNDS,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    rateLimits: e.RATE_LIMITS === 'on',
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    apiExplorer: e.API_EXPLORER ?? !isProduction,
+    hashWorkers: e.HASH_WORKERS || Math.max(1, availableCores),
+  });
+}
+
+/** The same config with its public URL fixed once the listening port is known (PORT=0). */
+export function withAppUrl(config: Config, appUrl: string): Config {
+  return Object.freeze({ ...config, appUrl, secureCookies: appUrl.startsWith('https://') });
+}

@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { PasswordHasher } from './auth/password-hasher.js';
+import type { AuthEvents, Clock } from './auth/types.js';
+import type { Config } from './config.js';
+import type { Mailer, Outbox } from './mail/mailer.js';
+import type { Store } from './store/store.js';
+
+/**
+ * Everything the app needs, chosen once in server.ts (or a test) and passed down: no module
+ * singletons, so a test can start several apps side by side on their own files and clocks.
+ */
+export type Deps = Readonly<{
+  config: Config & { appUrl: string };
+  store: Store;
+  hasher: PasswordHasher;
+  mailer: Mailer;
+  clock: Clock;
+  log: Logger;
+  events: AuthEvents;
+  /** The development outbox's listing; absent in production and whenever SMTP_URL is set. */
+  outbox?: Outbox;
+}>;

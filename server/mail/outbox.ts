@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Mailer, Outbox, OutboxMessage } from './mailer.js';
+import { type EmailTemplate, renderEmail } from './render.js';
+
+const SHOWN_AT_MOST = 200;
+
+/**
+ * Development mail: each message becomes a JSON file in `folder`, listed at /dev/outbox, so every
+ * flow can be tried with no mail server. Never used with NODE_ENV=production (config refuses it).
+ */
+export function createOutboxMailer(folder: string): Mailer & Outbox {
+  const send = async (template: EmailTemplate, to: string, link: string) => {
+    const email = await renderEmail(template, to, link);
+    const created = new Date().toISOString();
+    const message: OutboxMessage = { id: randomUUID(), to, created, links: [link], ...email };
+    await mkdir(folder, { recursive: true });
+    // Name sorts by time; write-then-rename so the listing never reads half a file.
+    const name = `${created.replace(/[:.]/g, '-')}-${message.id}.json`;
+    const temp = path.join(folder, `.${name}.tmp`);
+    await writeFile(temp, JSON.stringify(message, null, 2));
+    await rename(temp, path.join(folder, name));
+  };
+  return {
+    sendVerification: (to, link) => send('verify', to, link),
+    sendPasswordReset: (to, link) => send('reset', to, link),
+    sendSignupAttempt: (to, link) => send('signup-attempt', to, link),
+    async close() {},
+    async list() {
+      let names: string[];
+      try {
+        names = await readdir(folder);
+      } catch {
+        return [];
+      }
+      const newest = names
+        .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
+        .sort()
+        .reverse()
+        .slice(0, SHOWN_AT_MOST);
+      const messages = await Promise.all(
+        newest.map(async (name) => {
+          try {
+            return JSON.parse(await readFile(path.join(folder, name), 'utf8')) as OutboxMessage;
+          } catch {
+            return null;
+          }
+        }),
+      );
+      return messages.filter((message): message is OutboxMessage => message !== null);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+
+/**
+ * One structured line per request. Only the path is logged, never the query string (it may hold
+ * `access_token`), a header or a body; pino's redaction in server.ts covers the rest.
+ */
+export function logRequests(log: Logger): Middleware {
+  return async function logRequests(ctx, next) {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      log.info(
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+    }
+  };
+}

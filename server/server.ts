@@ -1,0 +1,142 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import os from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { type Logger, pino } from 'pino';
+import { createApp } from './app.js';
+import { createAuthEvents } from './auth/events.js';
+import { createWorkerPasswordHasher } from './auth/password-hasher.js';
+import type { Clock } from './auth/types.js';
+import { type Config, ConfigError, loadConfig, withAppUrl } from './config.js';
+import type { Deps } from './deps.js';
+import { createOutboxMailer } from './mail/outbox.js';
+import { startMailQueue } from './mail/queue.js';
+import { createSmtpMailer } from './mail/smtp.js';
+import { createLowdbStore } from './store/lowdb.js';
+import { StoreCorruptError } from './store/store.js';
+
+/** Paths pino blanks in every log line: secrets must never reach a log file. */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'link',
+  '*.link',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-access-token"]',
+  'res.headers["set-cookie"]',
+];
+
+export type RunningServer = {
+  url: string;
+  deps: Deps;
+  /** Stops accepting requests, finishes pending writes and mail, releases the file. */
+  close(): Promise<void>;
+};
+
+/**
+ * The composition root: the one place that picks implementations and wires them together.
+ * Tests call it too (with a fake clock or a quiet logger), so they run exactly what `npm start` runs.
+ */
+export async function startServer(
+  initial: Config,
+  overrides: { clock?: Clock; log?: Logger; mailPollInterval?: number } = {},
+): Promise<RunningServer> {
+  let config = initial;
+  const log =
+    overrides.log ??
+    pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  if (config.usingDevelopmentSessionKey)
+    log.warn('SESSION_KEYS is not set: using the development key (never in production)');
+
+  const store = await createLowdbStore(config.dbFile);
+  const hasher = createWorkerPasswordHasher(config.hashWorkers);
+  const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir);
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : outbox!;
+  const events = createAuthEvents();
+  const clock = overrides.clock ?? { now: () => new Date() };
+
+  const server = createServer();
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  if (!config.appUrl) config = withAppUrl(config, `http://localhost:${port}`);
+  const appUrl = config.appUrl!;
+
+  const deps: Deps = {
+    config: { ...config, appUrl },
+    store,
+    hasher,
+    mailer,
+    clock,
+    log,
+    events,
+    ...(outbox ? { outbox } : {}),
+  };
+  server.on('request', createApp(deps).callback());
+
+  const queue = startMailQueue({
+    store,
+    mailer,
+    now: clock.now,
+    log,
+    ...(overrides.mailPollInterval ? { pollInterval: overrides.mailPollInterval } : {}),
+  });
+  events.on('mailQueued', queue.wake);
+  const sweeper = setInterval(() => {
+    store
+      .sweepExpiredTokens(clock.now())
+      .catch((error: unknown) => log.error({ err: error }, 'token sweep failed'));
+  }, 60_000);
+  sweeper.unref();
+
+  log.info(
+    { url: appUrl, port, dbFile: config.dbFile, mail: config.smtpUrl ? 'smtp' : config.outboxDir },
+    'listening',
+  );
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    deps,
+    async close() {
+      clearInterval(sweeper);
+      server.close();
+      server.closeAllConnections();
+      await queue.stop();
+      await store.close();
+      await hasher.close();
+      await mailer.close();
+    },
+  };
+}
+
+async function main() {
+  const config = loadConfig(process.env, os.availableParallelism());
+  const running = await startServer(config);
+  process.stdout.write(`koa-user-management listening on ${running.deps.config.appUrl}\n`);
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    running.deps.log.info({ signal }, 'shutting down');
+    await running.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+const runAsEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (runAsEntry) {
+  main().catch((error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof StoreCorruptError;
+    const detail =
+      error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
+    process.stderr.write(`Cannot start: ${detail}\n`);
+    process.exit(1);
+  });
+}
