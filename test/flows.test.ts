@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startApp, type TestApp } from './helpers/app.js';
+import { FormClient, pathOf } from './helpers/browser.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+async function signUpAndVerify(app: TestApp, email: string, password = PASSWORD): Promise<FormClient> {
+  const browser = new FormClient(app.url);
+  await browser.get('/');
+  const signed = await browser.post('/signup', { email, password, username: '' });
+  assert.equal(signed.status, 200);
+  assert.match(signed.html, /Signed up successfully/);
+  const mail = await app.mail.waitFor(email);
+  assert.match(mail.subject, /Confirm your email/);
+  const link = mail.links.find((candidate) => candidate.includes('/verify?'));
+  assert.ok(link, 'the verification email carries a link');
+  assert.ok(link.startsWith(app.appUrl), 'the link is built from APP_URL');
+  const verified = await browser.get(pathOf(link));
+  assert.equal(verified.status, 303);
+  assert.equal(verified.location, '/verified');
+  return browser;
+}
+
+async function logIn(browser: FormClient, email: string, password: string) {
+  await browser.get('/');
+  return browser.post('/login', { email, password });
+}
+
+describe('pages: the flows a person walks', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startApp();
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  test('sign up → email → verify → log in → home → log out', async () => {
+    const browser = await signUpAndVerify(app, 'ada@example.com');
+    const login = await logIn(browser, 'ADA@example.com', PASSWORD);
+    assert.equal(login.status, 303);
+    assert.equal(login.location, '/home');
+    const home = await browser.get('/home');
+    assert.equal(home.status, 200);
+    assert.match(home.html, /Logged in as ada@example\.com/);
+    assert.equal(home.headers.get('cache-control'), 'no-store');
+    const out = await browser.post('/logout', {});
+    assert.equal(out.status, 303);
+    assert.equal(out.location, '/');
+    const closed = await browser.get('/home');
+    assert.equal(closed.status, 303);
+    assert.equal(closed.location, '/?next=/home');
+  });
+
+  test('a GET of /logout shows a button and logs nobody out', async () => {
+    const browser = await signUpAndVerify(app, 'getlogout@example.com');
+    await logIn(browser, 'getlogout@example.com', PASSWORD);
+    const page = await browser.get('/logout');
+    assert.equal(page.status, 200);
+    assert.match(page.html, /<form[^>]+action="\/logout"/);
+    assert.equal((await browser.get('/home')).status, 200);
+  });
+
+  test('an unverified email cannot log in and can have the link sent again', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', { email: 'unverified@example.com', password: PASSWORD });
+    await app.mail.waitFor('unverified@example.com');
+    const login = await logIn(browser, 'unverified@example.com', PASSWORD);
+    assert.equal(login.status, 401);
+    assert.match(login.html, /Login failed/);
+    assert.match(login.html, /not verified/);
+    assert.match(login.html, /action="\/resend-verification"/);
+    const resent = await browser.post('/resend-verification', { email: 'unverified@example.com' });
+    assert.equal(resent.status, 200);
+    const mail = await app.mail.waitFor('unverified@example.com');
+    const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
+    assert.equal((await browser.get(pathOf(link))).status, 303);
+    assert.equal((await logIn(browser, 'unverified@example.com', PASSWORD)).status, 303);
+  });
+
+  test('a wrong password and an unknown user get the same failure page', async () => {
+    await signUpAndVerify(app, 'wrong@example.com');
+    const browser = new FormClient(app.url);
+    const wrong = await logIn(browser, 'wrong@example.com', 'not the password at all');
+    const unknown = await logIn(browser, 'nobody@example.com', 'not the password at all');
+    assert.equal(wrong.status, 401);
+    assert.equal(unknown.status, 401);
+    const strip = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '');
+    assert.equal(strip(wrong.html), strip(unknown.html));
+    assert.match(wrong.html, /Try again/);
+  });
+
+  test('forgot password → email → reset → old password refused, new accepted, link spent', async () => {
+    const browser = await signUpAndVerify(app, 'forgot@example.com');
+    await browser.get('/');
+    const asked = await browser.post('/request-password-reset', { email: 'forgot@example.com' });
+    assert.equal(asked.status, 200);
+    assert.match(asked.html, /Check your email for further instructions/);
+    const mail = await app.mail.waitFor('forgot@example.com');
+    const link = mail.links.find((candidate) => candidate.includes('/reset-password?access_token='))!;
+    assert.ok(link.startsWith(`${app.appUrl}/reset-password`));
+    const form = await browser.get(pathOf(link));
+    assert.equal(form.status, 200);
+    assert.equal(form.headers.get('referrer-policy'), 'no-referrer');
+    const token = new URL(link).searchParams.get('access_token')!;
+
+    const mismatch = await browser.post('/reset-password', {
+      access_token: token,
+      password: 'a brand new password',
+      confirmation: 'something else entirely',
+    });
+    assert.equal(mismatch.status, 422);
+    assert.match(mismatch.html, /do not match/);
+
+    const done = await browser.post('/reset-password', {
+      access_token: token,
+      password: 'a brand new password',
+      confirmation: 'a brand new password',
+    });
+    assert.equal(done.status, 200);
+    assert.match(done.html, /Password reset success/);
+
+    assert.equal((await logIn(new FormClient(app.url), 'forgot@example.com', PASSWORD)).status, 401);
+    assert.equal(
+      (await logIn(new FormClient(app.url), 'forgot@example.com', 'a brand new password')).status,
+      303,
+    );
+    assert.equal((await browser.get(pathOf(link))).status, 401, 'the link works once');
+  });
+
+  test('an unknown email asking for a reset sees the same page and no mail is sent', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    const before = app.mail.mails.length;
+    const asked = await browser.post('/request-password-reset', { email: 'ghost@example.com' });
+    assert.equal(asked.status, 200);
+    assert.match(asked.html, /Check your email for further instructions/);
+    await app.server.deps.store.commit([]);
+    assert.equal(app.mail.mails.filter((mail) => mail.to === 'ghost@example.com').length, 0);
+    assert.ok(app.mail.mails.length >= before);
+  });
+
+  test('changing the password logs out every other session and keeps this one', async () => {
+    const laptop = await signUpAndVerify(app, 'change@example.com');
+    await logIn(laptop, 'change@example.com', PASSWORD);
+    const phone = new FormClient(app.url);
+    await logIn(phone, 'change@example.com', PASSWORD);
+    assert.equal((await phone.get('/home')).status, 200);
+
+    await laptop.get('/change-password');
+    const cookieBefore = laptop.cookies.get('session');
+    const changed = await laptop.post('/change-password', {
+      oldPassword: PASSWORD,
+      newPassword: 'an entirely new secret',
+      confirmation: 'an entirely new secret',
+    });
+    assert.equal(changed.status, 200);
+    assert.match(changed.html, /Password changed/);
+    assert.notEqual(laptop.cookies.get('session'), cookieBefore, 'a fresh session after the change');
+    assert.equal((await laptop.get('/home')).status, 200);
+    assert.equal((await phone.get('/home')).status, 303, 'the other device is logged out');
+  });
+
+  test('a wrong current password is refused beside its field', async () => {
+    const browser = await signUpAndVerify(app, 'oldwrong@example.com');
+    await logIn(browser, 'oldwrong@example.com', PASSWORD);
+    await browser.get('/change-password');
+    const refused = await browser.post('/change-password', {
+      oldPassword: 'not my password at all',
+      newPassword: 'an entirely new secret',
+      confirmation: 'an entirely new secret',
+    });
+    assert.equal(refused.status, 400);
+    assert.match(refused.html, /current password is not right/);
+  });
+
+  test('a form without a valid CSRF token is refused with 403', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    const missing = await browser.post('/login', { email: 'x@example.com', password: 'whatever', _csrf: '' });
+    assert.equal(missing.status, 403);
+    const forged = await browser.post('/signup', {
+      email: 'x@example.com',
+      password: PASSWORD,
+      _csrf: 'forged-token',
+    });
+    assert.equal(forged.status, 403);
+    const stranger = new FormClient(app.url);
+    const noSession = await stranger.post('/request-password-reset', {
+      email: 'x@example.com',
+      _csrf: browser.lastCsrf,
+    });
+    assert.equal(noSession.status, 403, "another browser's token does not fit this session");
+  });
+
+  test('sign-up errors keep what was typed, never the password', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    const page = await browser.post('/signup', {
+      email: 'short@example.com',
+      username: 'shorty',
+      password: 'short pw',
+    });
+    assert.equal(page.status, 422);
+    assert.match(page.html, /value="short@example.com"/);
+    assert.match(page.html, /value="shorty"/);
+    assert.doesNotMatch(page.html, /short pw/);
+    assert.match(page.html, /at least 12 characters/);
+  });
+
+  test('sign-up with a taken email looks the same and tells the owner', async () => {
+    await signUpAndVerify(app, 'taken@example.com');
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    const again = await browser.post('/signup', {
+      email: 'Taken@Example.com',
+      password: 'another long password',
+    });
+    assert.equal(again.status, 200);
+    assert.match(again.html, /Signed up successfully/);
+    const notice = await app.mail.waitFor('taken@example.com');
+    assert.match(notice.subject, /tried to sign up/);
+  });
+
+  test('a bad verification link gets a clear 400 page', async () => {
+    const browser = new FormClient(app.url);
+    const page = await browser.get('/verify?uid=nobody&token=nothing');
+    assert.equal(page.status, 400);
+    assert.match(page.html, /invalid or has expired/);
+  });
+
+  test('login honours a safe next path and ignores an unsafe one', async () => {
+    const browser = await signUpAndVerify(app, 'next@example.com');
+    await browser.get('/?next=/change-password');
+    const safe = await browser.post('/login', {
+      email: 'next@example.com',
+      password: PASSWORD,
+      next: '/change-password',
+    });
+    assert.equal(safe.location, '/change-password');
+    const other = new FormClient(app.url);
+    await other.get('/');
+    const unsafe = await other.post('/login', {
+      email: 'next@example.com',
+      password: PASSWORD,
+      next: '//evil.example',
+    });
+    assert.equal(unsafe.location, '/home');
+  });
+
+  test('log out everywhere ends every session of the user', async () => {
+    const one = await signUpAndVerify(app, 'everywhere@example.com');
+    await logIn(one, 'everywhere@example.com', PASSWORD);
+    const two = new FormClient(app.url);
+    await logIn(two, 'everywhere@example.com', PASSWORD);
+    await one.get('/home');
+    const out = await one.post('/logout-all', {});
+    assert.equal(out.status, 303);
+    assert.equal((await two.get('/home')).status, 303);
+    assert.equal((await one.get('/home')).status, 303);
+  });
+
+  test('/healthz answers ok and unknown pages are a 404 page', async () => {
+    const health = await fetch(`${app.url}/healthz`);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const missing = await fetch(`${app.url}/no-such-page`);
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /Page not found/);
+  });
+});

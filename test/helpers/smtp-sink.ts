@@ -1,0 +1,97 @@
+import { once } from 'node:events';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export type CaughtMail = { to: string; subject: string; text: string; html: string; links: string[] };
+
+export type SmtpSink = {
+  url: string;
+  mails: CaughtMail[];
+  /** Resolves with the next (or an already caught, unclaimed) mail to `to`. */
+  waitFor(to: string, timeoutMs?: number): Promise<CaughtMail>;
+  /** While true, the server refuses every message with a 451 (a mail outage). */
+  refuse: boolean;
+  close(): Promise<void>;
+};
+
+function linksIn(text: string): string[] {
+  return [...text.matchAll(/https?:\/\/[^\s<>"')]+/g)].map((match) => match[0]);
+}
+
+/** A real SMTP server on a free loopback port that keeps every message it accepts, parsed. */
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const mails: CaughtMail[] = [];
+  const claimed = new Set<CaughtMail>();
+  const waiters: Array<{ to: string; resolve: (mail: CaughtMail) => void }> = [];
+  const sink: SmtpSink = {
+    url: '',
+    mails,
+    refuse: false,
+    waitFor(to, timeoutMs = 10_000) {
+      const wanted = to.toLowerCase();
+      const ready = mails.find((mail) => mail.to === wanted && !claimed.has(mail));
+      if (ready) {
+        claimed.add(ready);
+        return Promise.resolve(ready);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no mail to ${to} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          to: wanted,
+          resolve: (mail) => {
+            clearTimeout(timer);
+            resolve(mail);
+          },
+        });
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      if (sink.refuse) {
+        stream.resume();
+        stream.on('end', () => {
+          const error = Object.assign(new Error('mailbox unavailable (test outage)'), { responseCode: 451 });
+          callback(error);
+        });
+        return;
+      }
+      simpleParser(stream)
+        .then((parsed: ParsedMail) => {
+          const to =
+            (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value[0]?.address?.toLowerCase() ?? '';
+          const text = parsed.text ?? '';
+          const mail: CaughtMail = {
+            to,
+            subject: parsed.subject ?? '',
+            text,
+            html: String(parsed.html || ''),
+            links: linksIn(text),
+          };
+          mails.push(mail);
+          const waiter = waiters.findIndex((candidate) => candidate.to === to);
+          if (waiter >= 0) {
+            claimed.add(mail);
+            waiters.splice(waiter, 1)[0]!.resolve(mail);
+          }
+          callback();
+        })
+        .catch((error: Error) => callback(error));
+    },
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server.server, 'listening');
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  sink.url = `smtp://127.0.0.1:${port}`;
+  return sink;
+}
