@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createAuthEvents } from '../../server/auth/events.js';
+import { createWorkerPasswordHasher, type PasswordHasher } from '../../server/auth/password-hasher.js';
+import type { AuthDeps, AuthSettings } from '../../server/auth/types.js';
+import { createLowdbStore } from '../../server/store/lowdb.js';
+import type { MailRecord } from '../../server/store/store.js';
+import { createFakeClock, type FakeClock } from './clock.js';
+
+export const TEST_SETTINGS: AuthSettings = {
+  appUrl: 'https://users.example.test',
+  emailVerificationRequired: true,
+  accessTokenTtl: 1_209_600,
+  maxAccessTokenTtl: 31_556_926,
+  resetTokenTtl: 900,
+  verifyTokenTtl: 86_400,
+  bcryptRounds: 4,
+  passwordMinLength: 12,
+};
+
+export type DomainHarness = {
+  deps: AuthDeps;
+  clock: FakeClock;
+  /** Mail the rules queued, oldest first (read from the store, as the queue would). */
+  queuedMail(): Promise<MailRecord[]>;
+  close(): Promise<void>;
+};
+
+let sharedHasher: PasswordHasher | null = null;
+
+/** The domain on a real lowdb file in a temp folder, a real hashing pool and a fake clock. */
+export async function createDomain(settings: Partial<AuthSettings> = {}): Promise<DomainHarness> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kum-domain-'));
+  const store = await createLowdbStore(path.join(dir, 'db.json'));
+  sharedHasher ??= createWorkerPasswordHasher(2);
+  const clock = createFakeClock();
+  const deps: AuthDeps = {
+    store,
+    hasher: sharedHasher,
+    clock,
+    events: createAuthEvents(),
+    settings: { ...TEST_SETTINGS, ...settings },
+  };
+  return {
+    deps,
+    clock,
+    queuedMail: () => store.listDueMail(new Date('2100-01-01T00:00:00.000Z'), 1000),
+    async close() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Ends the shared hashing pool so the test process can exit. */
+export async function closeHasher() {
+  await sharedHasher?.close();
+  sharedHasher = null;
+}
