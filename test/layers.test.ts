@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const serverDir = path.resolve('server');
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return sourceFiles(full);
+      return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [full] : [];
+    }),
+  );
+  return nested.flat();
+}
+
+/** Every module a file imports, static or dynamic, as written. */
+async function importsOf(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  return [
+    ...text.matchAll(
+      /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ),
+  ].map((match) => match[1] ?? match[2] ?? '');
+}
+
+/** Where a relative import lands, as a path under server/ (e.g. "store/lowdb.ts"). */
+function target(file: string, specifier: string): string | null {
+  if (!specifier.startsWith('.')) return null;
+  return path.relative(serverDir, path.resolve(path.dirname(file), specifier)).replace(/\.js$/, '.ts');
+}
+
+const relative = (file: string) => path.relative(serverDir, file);
+
+test('auth/ (the domain) imports no web, view, database or mail library and nothing above it', async () => {
+  const forbiddenPackages = /^(koa|@koa\/|koa-|ejs|lowdb|nodemailer|pino)/;
+  for (const file of await sourceFiles(path.join(serverDir, 'auth'))) {
+    for (const specifier of await importsOf(file)) {
+      assert.doesNotMatch(specifier, forbiddenPackages, `${relative(file)} imports ${specifier}`);
+      const landed = target(file, specifier);
+      if (landed === null) continue;
+      const allowed =
+        landed.startsWith('auth/') || landed === 'store/store.ts' || landed === 'mail/mailer.ts';
+      assert.ok(allowed, `${relative(file)} imports ${landed}`);
+    }
+  }
+});
+
+test('only server.ts picks implementations (store/lowdb, mail/smtp, mail/outbox)', async () => {
+  const implementations = new Set(['store/lowdb.ts', 'mail/smtp.ts', 'mail/outbox.ts']);
+  for (const file of await sourceFiles(serverDir)) {
+    if (relative(file) === 'server.ts') continue;
+    for (const specifier of await importsOf(file)) {
+      const landed = target(file, specifier);
+      if (landed && implementations.has(landed)) {
+        assert.fail(`${relative(file)} imports the implementation ${landed}`);
+      }
+    }
+  }
+});
+
+test('store/ and mail/ import nothing above them', async () => {
+  for (const folder of ['store', 'mail']) {
+    for (const file of await sourceFiles(path.join(serverDir, folder))) {
+      for (const specifier of await importsOf(file)) {
+        const landed = target(file, specifier);
+        if (landed === null) continue;
+        const allowed = landed.startsWith(`${folder}/`) || (folder === 'mail' && landed === 'store/store.ts');
+        assert.ok(allowed, `${relative(file)} imports ${landed}`);
+      }
+    }
+  }
+});
+
+test('boot/, api/ and middleware/ do not import each other (boot and api may use middleware)', async () => {
+  for (const folder of ['boot', 'api', 'middleware']) {
+    for (const file of await sourceFiles(path.join(serverDir, folder))) {
+      for (const specifier of await importsOf(file)) {
+        const landed = target(file, specifier);
+        if (landed === null) continue;
+        const top = landed.split('/')[0];
+        if (top === folder || top === 'middleware' || top === 'auth' || landed === 'deps.ts') continue;
+        if (landed === 'store/store.ts' || landed === 'mail/mailer.ts') continue;
+        assert.fail(`${relative(file)} imports ${landed}`);
+      }
+    }
+  }
+});
+
+test('config.ts is the only reader of process.env', async () => {
+  for (const file of await sourceFiles(serverDir)) {
+    if (relative(file) === 'config.ts') continue;
+    const code = (await readFile(file, 'utf8')).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /process\.env/, `${relative(file)} reads process.env`);
+  }
+});
