@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -169,4 +170,9 @@ export function loadConfig(env: Env, availableCores = 2): Config {
 /** The same config with its public URL fixed once the listening port is known (PORT=0). */
 export function withAppUrl(config: Config, appUrl: string): Config {
   return Object.freeze({ ...config, appUrl, secureCookies: appUrl.startsWith('https://') });
+}
+
+/** The configuration of this process: the one place that reads `process.env`. */
+export function loadConfigFromProcess(): Config {
+  return loadConfig(process.env, os.availableParallelism());
 }

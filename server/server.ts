@@ -1,13 +1,12 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { createApp } from './app.js';
 import { createAuthEvents } from './auth/events.js';
 import { createWorkerPasswordHasher } from './auth/password-hasher.js';
 import type { Clock } from './auth/types.js';
-import { type Config, ConfigError, loadConfig, withAppUrl } from './config.js';
+import { type Config, ConfigError, loadConfigFromProcess, withAppUrl } from './config.js';
 import type { Deps } from './deps.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { startMailQueue } from './mail/queue.js';
@@ -115,7 +114,7 @@ export async function startServer(
 }
 
 async function main() {
-  const config = loadConfig(process.env, os.availableParallelism());
+  const config = loadConfigFromProcess();
   const running = await startServer(config);
   process.stdout.write(`koa-user-management listening on ${running.deps.config.appUrl}\n`);
   let closing = false;
