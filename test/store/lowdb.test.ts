@@ -20,11 +20,15 @@ runStoreContract('lowdb', async () => {
   };
 });
 
-for (const [name, content] of [
+const corruptFiles: Array<[string, string]> = [
   ['not JSON', '{"version":1,"users":[{"id":'],
   ['not a store', '{"hello":"world"}'],
-  ['a user without a hash', '{"version":1,"users":[{"id":"u1","email":"a@example.com"}],"tokens":[],"mails":[]}'],
-]) {
+  [
+    'a user without a hash',
+    '{"version":1,"users":[{"id":"u1","email":"a@example.com"}],"tokens":[],"mails":[]}',
+  ],
+];
+for (const [name, content] of corruptFiles) {
   test(`a file that is ${name} is refused at start and left untouched`, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kum-corrupt-'));
     const file = path.join(dir, 'db.json');
