@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FormClient, pathOf } from './helpers/browser.js';
+import { type SmtpSink, startSmtpSink } from './helpers/smtp-sink.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+type Started = { child: ChildProcess; url: string };
+
+/** `npm start`'s own entry point, as a separate process, so it can be killed with SIGKILL. */
+async function startProcess(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+    env: { ...process.env, NODE_ENV: 'test', PORT: '0', BCRYPT_ROUNDS: '4', RATE_LIMITS: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /listening on (http:\/\/\S+)/.exec(output);
+      if (found?.[1]) resolve(found[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+    env: { ...process.env, NODE_ENV: 'test', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stderr };
+}
+
+describe('the server process', () => {
+  let dir: string;
+  let mail: SmtpSink;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'kum-process-'));
+    mail = await startSmtpSink();
+  });
+  after(async () => {
+    await mail.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a corrupt DB_FILE stops the start with a clear message and is left untouched', async () => {
+    const file = path.join(dir, 'corrupt.json');
+    await writeFile(file, '{"version":1,"users":[');
+    const { code, stderr } = await runToExit({ DB_FILE: file, SMTP_URL: mail.url });
+    assert.equal(code, 1);
+    assert.match(stderr, /Cannot start: .*corrupt\.json is not valid JSON/);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace for a known problem');
+    assert.equal(await readFile(file, 'utf8'), '{"version":1,"users":[');
+  });
+
+  test('a bad variable stops the start and names it', async () => {
+    const { code, stderr } = await runToExit({ PORT: 'eighty' });
+    assert.equal(code, 1);
+    assert.match(stderr, /PORT/);
+  });
+
+  test('an acknowledged sign-up survives kill -9, and so does its queued email', async () => {
+    const dbFile = path.join(dir, 'killed.json');
+    mail.refuse = true; // the email cannot leave before the kill
+    const first = await startProcess({ DB_FILE: dbFile, SMTP_URL: mail.url });
+    const browser = new FormClient(first.url);
+    await browser.get('/');
+    const signed = await browser.post('/signup', { email: 'durable@example.com', password: PASSWORD });
+    assert.equal(signed.status, 200);
+    assert.match(signed.html, /Signed up successfully/, 'the page is the same while mail is down');
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    mail.refuse = false;
+    const second = await startProcess({ DB_FILE: dbFile, SMTP_URL: mail.url });
+    try {
+      const verification = await mail.waitFor('durable@example.com');
+      const link = verification.links.find((candidate) => candidate.includes('/verify?'))!;
+      const again = new FormClient(second.url);
+      assert.equal((await again.get(pathOf(link))).status, 303);
+      await again.get('/');
+      assert.equal(
+        (await again.post('/login', { email: 'durable@example.com', password: PASSWORD })).status,
+        303,
+      );
+    } finally {
+      second.child.kill('SIGTERM');
+      await once(second.child, 'exit');
+    }
+  });
+});
