@@ -23,7 +23,12 @@ export function user(id: string, email: string, username: string | null = null):
   };
 }
 
-export function token(hash: string, userId: string, kind: TokenRecord['kind'] = 'access', ttl = 60): TokenRecord {
+export function token(
+  hash: string,
+  userId: string,
+  kind: TokenRecord['kind'] = 'access',
+  ttl = 60,
+): TokenRecord {
   return { hash, userId, kind, created: '2026-01-01T00:00:00.000Z', ttl };
 }
 
@@ -106,12 +111,18 @@ export function runStoreContract(name: string, makeFactory: () => Promise<StoreF
       await store.commit([{ type: 'deleteToken', hash: 'a1' }]);
       assert.equal(await store.findToken('a1'), null);
       await store.commit([{ type: 'deleteUserTokens', userId: 'u1', kinds: ['reset'] }]);
-      assert.deepEqual((await store.listUserTokens('u1')).map((t) => t.hash), ['a2']);
+      assert.deepEqual(
+        (await store.listUserTokens('u1')).map((t) => t.hash),
+        ['a2'],
+      );
       await store.commit([
         { type: 'putToken', token: token('a3', 'u1') },
         { type: 'deleteUserTokens', userId: 'u1', exceptHash: 'a3' },
       ]);
-      assert.deepEqual((await store.listUserTokens('u1')).map((t) => t.hash), ['a3']);
+      assert.deepEqual(
+        (await store.listUserTokens('u1')).map((t) => t.hash),
+        ['a3'],
+      );
     });
 
     test('deleting a user deletes its tokens', async () => {
