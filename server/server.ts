@@ -54,8 +54,9 @@ export async function startServer(
 
   const store = await createLowdbStore(config.dbFile);
   const hasher = createWorkerPasswordHasher(config.hashWorkers);
-  const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir);
-  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : outbox!;
+  const lifetimes = { verify: config.verifyTokenTtl, reset: config.resetTokenTtl };
+  const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir, lifetimes);
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, lifetimes) : outbox!;
   const events = createAuthEvents();
   const clock = overrides.clock ?? { now: () => new Date() };
 

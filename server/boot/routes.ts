@@ -280,7 +280,7 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
       title: 'Invalid link',
       heading: 'This reset link is invalid or has expired',
       message: 'Reset links work once and only for a short time. Ask for a new one.',
-      link: { href: '/#forgot-password', text: 'Ask for a new link' },
+      link: { href: '/#forgot-heading', text: 'Ask for a new link' },
     });
   };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mailer, Outbox, OutboxMessage } from './mailer.js';
-import { type EmailTemplate, renderEmail } from './render.js';
+import { type EmailTemplate, type LinkLifetimes, renderEmail } from './render.js';
 
 const SHOWN_AT_MOST = 200;
 
@@ -10,9 +10,9 @@ const SHOWN_AT_MOST = 200;
  * Development mail: each message becomes a JSON file in `folder`, listed at /dev/outbox, so every
  * flow can be tried with no mail server. Never used with NODE_ENV=production (config refuses it).
  */
-export function createOutboxMailer(folder: string): Mailer & Outbox {
+export function createOutboxMailer(folder: string, lifetimes: LinkLifetimes): Mailer & Outbox {
   const send = async (template: EmailTemplate, to: string, link: string) => {
-    const email = await renderEmail(template, to, link);
+    const email = await renderEmail(template, to, link, lifetimes);
     const created = new Date().toISOString();
     const message: OutboxMessage = { id: randomUUID(), to, created, links: [link], ...email };
     await mkdir(folder, { recursive: true });

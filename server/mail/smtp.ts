@@ -1,12 +1,12 @@
 import nodemailer from 'nodemailer';
 import type { Mailer } from './mailer.js';
-import { type EmailTemplate, renderEmail } from './render.js';
+import { type EmailTemplate, type LinkLifetimes, renderEmail } from './render.js';
 
 /** Delivers over SMTP_URL with nodemailer; a failure rejects, and the queue retries later. */
-export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
+export function createSmtpMailer(smtpUrl: string, from: string, lifetimes: LinkLifetimes): Mailer {
   const transport = nodemailer.createTransport(smtpUrl);
   const send = async (template: EmailTemplate, to: string, link: string) => {
-    const email = await renderEmail(template, to, link);
+    const email = await renderEmail(template, to, link, lifetimes);
     await transport.sendMail({ from, to, ...email });
   };
   return {
