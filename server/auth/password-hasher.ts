@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import type { HashJob } from './bcrypt-worker.js';
+import type { HashJob, HashResult } from './bcrypt-worker.js';
 
 /** Hashes and compares passwords; the implementation decides where the CPU work runs. */
 export interface PasswordHasher {
@@ -9,24 +9,41 @@ export interface PasswordHasher {
   close(): Promise<void>;
 }
 
+/** What the pool has done so far: jobs finished, and the threads (by id) that ran them. */
+export type HashPoolStats = { jobs: number; threadIds: readonly number[] };
+
+export type WorkerPasswordHasher = PasswordHasher & { stats(): HashPoolStats };
+
 /**
  * bcrypt in a pool of worker threads. bcryptjs's "async" API still runs on the event loop in
- * ~60 ms bursts; here the event loop only posts a message, so pages and token checks keep being
- * served during a flood of logins. One thread per core by default.
+ * ~60 ms bursts at cost 10; here the event loop only posts a message, so pages and token checks
+ * keep being served during a flood of logins. One thread per core by default: more threads than
+ * cores would only share the same CPUs, fewer would leave a core idle during a flood.
  */
-export function createWorkerPasswordHasher(threads = os.availableParallelism()): PasswordHasher {
-  const pool = new Piscina<HashJob, string | boolean>({
+export function createWorkerPasswordHasher(threads = os.availableParallelism()): WorkerPasswordHasher {
+  const pool = new Piscina<HashJob, HashResult>({
     filename: new URL('./bcrypt-worker.js', import.meta.url).href.replace(/\.js$/, extensionOfThisFile()),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Number.POSITIVE_INFINITY,
   });
+  let jobs = 0;
+  const threadIds = new Set<number>();
+  const run = async (job: HashJob) => {
+    const result = await pool.run(job);
+    jobs += 1;
+    threadIds.add(result.threadId);
+    return result.value;
+  };
   return {
     async hash(password, rounds) {
-      return (await pool.run({ op: 'hash', password, rounds })) as string;
+      return (await run({ op: 'hash', password, rounds })) as string;
     },
     async compare(password, hash) {
-      return (await pool.run({ op: 'compare', password, hash })) as boolean;
+      return (await run({ op: 'compare', password, hash })) as boolean;
+    },
+    stats() {
+      return { jobs, threadIds: [...threadIds] };
     },
     async close() {
       await pool.destroy();
