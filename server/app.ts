@@ -3,6 +3,8 @@ import koaEjs from '@koa/ejs';
 import Koa from 'koa';
 import session from 'koa-session';
 import serveStatic from 'koa-static';
+import { serveExplorer } from './api/explorer.js';
+import { answerUnsupportedMethods, createApiRouter } from './api/users.js';
 import type { AuthDeps } from './auth/types.js';
 import { createPageRouter } from './boot/routes.js';
 import type { Deps } from './deps.js';
@@ -80,6 +82,11 @@ export function createApp(deps: Deps): Koa {
     ctx.state.devOutbox = Boolean(deps.outbox) && !config.isProduction;
     await next();
   });
+
+  // The JSON API before the pages, so /api paths always answer in LoopBack's envelope.
+  const api = createApiRouter(auth);
+  app.use(api.routes()).use(answerUnsupportedMethods(api));
+  if (config.apiExplorer) app.use(serveExplorer());
 
   const pages = createPageRouter(deps, auth);
   app.use(pages.routes()).use(pages.allowedMethods());

@@ -28,7 +28,8 @@ function fromHttpError(error: unknown): AuthError | null {
     return requestRefused(413, 'ENTITY_TOO_LARGE', 'The request body is larger than 100 kB.');
   if (status === 415)
     return requestRefused(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type or charset.');
-  if (status === 400 && candidate?.type === 'entity.parse.failed')
+  // co-body (under @koa/bodyparser) throws a SyntaxError with status 400; raw-body sets `type`.
+  if (status === 400 && (error instanceof SyntaxError || candidate?.type === 'entity.parse.failed'))
     return requestRefused(400, 'MALFORMED_JSON', 'The request body is not valid JSON.');
   return requestRefused(status, 'BAD_REQUEST', headings[status] ?? 'The request was refused.');
 }

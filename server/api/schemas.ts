@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * The JSON API's inputs and outputs, once. users.ts validates requests with these schemas and
+ * openapi.ts describes the API from these same objects, so the document cannot drift from the
+ * code. They check shapes and types only: the rules (email shape, password policy, uniqueness)
+ * live in auth/ and are not written a second time here.
+ *
+ * Unknown fields are dropped (zod's default for objects), as LoopBack ignored them; so is
+ * `emailVerified` in a body: only the emailed link verifies an address.
+ */
+
+const BLANK = "can't be blank";
+
+/** A string field; a missing one says "can't be blank", another type says what was expected. */
+const text = (description: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? BLANK : 'must be a string') })
+    .meta({ description });
+
+// ─── Requests ────────────────────────────────────────────────────────────────────────────────
+
+export const createUserBody = z
+  .object({
+    email: text('The address the verification email goes to; unique, compared case-insensitively.'),
+    password: text('From PASSWORD_MIN_LENGTH characters (default 12) to 72 bytes; not a common password.'),
+    username: text('Optional; unique, compared case-insensitively; no spaces or @.').nullable().optional(),
+  })
+  .meta({ description: 'A new account. `emailVerified` and unknown fields are ignored.' });
+
+const TTL_MESSAGE = 'must be a positive whole number of seconds';
+const ttlSeconds = z
+  .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: TTL_MESSAGE })
+  .pipe(
+    z
+      .number({ error: TTL_MESSAGE })
+      .positive({ error: TTL_MESSAGE })
+      .refine(Number.isInteger, { error: TTL_MESSAGE }),
+  )
+  .meta({
+    description:
+      'Seconds the token lives; default ACCESS_TOKEN_TTL, capped at MAX_ACCESS_TOKEN_TTL. A numeric string is accepted.',
+  });
+
+export const loginBody = z
+  .object({
+    email: text('Log in by email (case-insensitive) …').optional(),
+    username: text('… or by username.').optional(),
+    password: text('The password.').optional(),
+    ttl: ttlSeconds.optional(),
+  })
+  .meta({ description: 'Credentials: `email` or `username`, and `password`.' });
+
+export const loginQuery = z.object({
+  include: z
+    .union([z.string(), z.array(z.string())], { error: 'must be a string' })
+    .optional()
+    .meta({ description: '`user` adds the user object to the answer.' }),
+});
+
+export const resetBody = z.object({
+  email: text('The account address; the answer is the same whether or not it is known.')
+    .nullable()
+    .optional(),
+});
+
+export const resetPasswordBody = z.object({
+  newPassword: text('The new password (same policy as sign-up).'),
+});
+
+export const changePasswordBody = z.object({
+  oldPassword: text('The current password.'),
+  newPassword: text('The new password (same policy as sign-up).'),
+});
+
+export const confirmQuery = z.object({
+  uid: text('The user id from the verification link.'),
+  token: text('The token from the verification link.'),
+  redirect: text(
+    'A path on this site to redirect to (302) after confirming; anything else is a 400.',
+  ).optional(),
+});
+
+export const patchUserBody = z
+  .object({
+    email: text(
+      'A new address: unverified until its new link is followed; the other tokens are deleted.',
+    ).optional(),
+    username: text('A new username, or null to remove it.').nullable().optional(),
+    password: z.unknown().optional().meta({
+      description: 'Refused with 401 PASSWORD_CHANGE_NOT_ALLOWED: use change-password or reset-password.',
+    }),
+  })
+  .meta({ description: 'The fields to change. `emailVerified` and unknown fields are ignored.' });
+
+export const userIdParam = z.object({
+  id: text('The user id, or `me` for the user of the access token.'),
+});
+
+// ─── Responses ───────────────────────────────────────────────────────────────────────────────
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    username: z.string().nullable(),
+    emailVerified: z.boolean(),
+    created: z.string().meta({ format: 'date-time' }),
+  })
+  .meta({ description: 'A user; never the password or its hash.' });
+
+export const loginResultSchema = z
+  .object({
+    id: z.string().meta({ description: 'The access token itself: send it as `Authorization: <id>`.' }),
+    ttl: z.number().int().meta({ description: 'Seconds from `created`.' }),
+    created: z.string().meta({ format: 'date-time' }),
+    userId: z.string(),
+    user: userSchema.optional().meta({ description: 'With `?include=user`.' }),
+  })
+  .meta({ description: 'A new access token, as LoopBack returned it.' });
+
+export const accessTokenSchema = z
+  .object({
+    id: z.string().meta({ description: 'A short, non-secret identifier (a prefix of the stored hash).' }),
+    ttl: z.number().int(),
+    created: z.string().meta({ format: 'date-time' }),
+    expires: z.string().meta({ format: 'date-time' }),
+    scopes: z.array(z.string()),
+    userId: z.string(),
+    current: z.boolean().meta({ description: 'The token this request was made with.' }),
+  })
+  .meta({ description: "A token's metadata; never its secret." });
+
+export const accessTokenListSchema = z.array(accessTokenSchema);
+
+export const deleteCountSchema = z.object({ count: z.number().int() });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      statusCode: z.number().int(),
+      name: z.string(),
+      message: z.string(),
+      code: z.string(),
+      details: z
+        .object({
+          codes: z.record(z.string(), z.array(z.string())),
+          messages: z.record(z.string(), z.array(z.string())),
+        })
+        .optional(),
+    }),
+  })
+  .meta({ description: "LoopBack's error envelope; `details` lists the problems per field." });
+
+export type UserView = z.infer<typeof userSchema>;
+export type LoginResultView = z.infer<typeof loginResultSchema>;
+export type AccessTokenView = z.infer<typeof accessTokenSchema>;
