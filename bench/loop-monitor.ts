@@ -1,0 +1,45 @@
+/**
+ * The server process of the benchmark: `npm start`'s own entry (server/server.ts, unchanged) plus
+ * an event-loop delay sampler that answers the benchmark over the IPC channel, so the figure is
+ * measured where requests are served, not in the client. (A `--import` preload would also run in
+ * every hashing thread, which inherit the process's flags.)
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+export type LoopReport = {
+  maxMs: number;
+  p99Ms: number;
+  meanMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+};
+export type LoopCommand = { type: 'loop-reset' } | { type: 'loop-read' };
+
+const histogram = monitorEventLoopDelay({ resolution: 5 });
+histogram.enable();
+
+if (process.send) {
+  process.on('message', (message: LoopCommand) => {
+    if (message.type === 'loop-reset') {
+      histogram.reset();
+      process.send?.({ type: 'loop-reset-done' });
+    } else if (message.type === 'loop-read') {
+      const report: LoopReport = {
+        maxMs: histogram.max / 1e6,
+        p99Ms: histogram.percentile(99) / 1e6,
+        meanMs: histogram.mean / 1e6,
+        rssBytes: process.memoryUsage.rss(),
+        heapUsedBytes: process.memoryUsage().heapUsed,
+      };
+      process.send?.({ type: 'loop-report', report });
+    }
+  });
+  // The channel must not keep a stopping server alive.
+  process.channel?.unref();
+}
+
+// server.ts starts itself only when it is the entry script; this file stands in for it.
+const entry = fileURLToPath(new URL('../server/server.ts', import.meta.url));
+process.argv[1] = entry;
+await import('../server/server.js');
