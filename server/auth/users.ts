@@ -19,7 +19,7 @@ import {
   validationFailed,
 } from './errors.js';
 import { passwordResetLink, queuedMail, signInLink, verificationLink } from './outgoing-mail.js';
-import { checkPasswordPolicy, verifyAgainstDummy } from './passwords.js';
+import { checkPasswordPolicy, MAX_PASSWORD_BYTES, verifyAgainstDummy } from './passwords.js';
 import { hashToken, isExpired, issueToken, looksLikeToken } from './tokens.js';
 import type {
   AuthDeps,
@@ -145,9 +145,12 @@ export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginRes
   const user = input.email
     ? await deps.store.findUserByEmail(input.email)
     : await deps.store.findUserByUsername(input.username ?? '');
-  const passwordMatches = user
-    ? await deps.hasher.compare(input.password, user.passwordHash)
-    : await verifyAgainstDummy(deps.hasher, input.password, settings.bcryptRounds);
+  // bcrypt reads 72 bytes; a longer password was never accepted, so it must not match on its prefix.
+  const comparable = Buffer.byteLength(input.password, 'utf8') <= MAX_PASSWORD_BYTES;
+  const passwordMatches =
+    user && comparable
+      ? await deps.hasher.compare(input.password, user.passwordHash)
+      : await verifyAgainstDummy(deps.hasher, input.password, settings.bcryptRounds);
   if (!user || !passwordMatches) throw loginFailed();
   if (settings.emailVerificationRequired && !user.emailVerified) throw emailNotVerified();
 

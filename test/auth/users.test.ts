@@ -116,7 +116,7 @@ describe('auth/users', () => {
         error instanceof AuthError && error.details?.codes.password?.[0] === 'password.matchesUsername',
     );
     assert.ok(await attempt('🔐 spaces and emoji are fine 🎉'));
-    assert.ok(await attempt('x'.repeat(72), 'seventy-two@example.com', null));
+    assert.ok(await attempt(`${'x'.repeat(71)}y`, 'seventy-two@example.com', null));
   });
 
   test('log in by email or username; unknown user and wrong password fail alike', async () => {
@@ -135,6 +135,13 @@ describe('auth/users', () => {
       [wrong.status, wrong.code, wrong.message],
     );
     await assert.rejects(logIn(domain.deps, { password: PASSWORD }), code('USERNAME_EMAIL_REQUIRED', 400));
+    const longPassword = 'a long passphrase that is exactly seventy-two bytes long, all told ok?'.padEnd(72, '!');
+    await signUp(domain.deps, { email: 'long@example.com', password: longPassword }, 'reject');
+    await assert.rejects(
+      logIn(domain.deps, { email: 'long@example.com', password: `${longPassword}-and-more` }),
+      code('LOGIN_FAILED', 401),
+      'bytes past 72 are not ignored',
+    );
   });
 
   test('an unverified email cannot log in until verified (when verification is required)', async () => {
