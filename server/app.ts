@@ -12,6 +12,7 @@ import { resolveAccessToken } from './middleware/access-token.js';
 import { parseBodies } from './middleware/body.js';
 import { protectForms } from './middleware/csrf.js';
 import { handleErrors } from './middleware/errors.js';
+import { throttleAuth } from './middleware/rate-limit.js';
 import { logRequests } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 
@@ -42,7 +43,9 @@ export function authDepsOf(deps: Deps): AuthDeps {
 export function createApp(deps: Deps): Koa {
   const { config } = deps;
   const auth = authDepsOf(deps);
-  const app = new Koa({ proxy: config.trustProxy });
+  // Behind the one proxy TRUST_PROXY vouches for, only the address it appended (the last one in
+  // X-Forwarded-For) is true: anything to its left was written by the client and is spoofable.
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.keys = [...config.sessionKeys];
   // Errors are answered and logged by handleErrors; Koa's own printer would log them twice.
   app.silent = true;
@@ -76,6 +79,8 @@ export function createApp(deps: Deps): Koa {
   app.use(parseBodies());
   app.use(protectForms());
   app.use(resolveAccessToken(auth));
+  // Before every router, so no path variant of a login or reset route can skip it (RATE_LIMITS=off: load tests).
+  if (config.rateLimits) app.use(throttleAuth({ users: deps.store }));
   app.use(async function pageLocals(ctx, next) {
     const current = ctx.state.auth as { user: { email: string } } | null;
     ctx.state.currentUser = current ? { email: current.user.email } : null;

@@ -14,9 +14,18 @@ const headings: Record<number, string> = {
   500: 'Something went wrong',
 };
 
-/** The JSON API answers in LoopBack's envelope; everything else gets an HTML page. */
+/** "about 15 minutes" for a page; the Retry-After header carries the exact seconds. */
+function waitIn(seconds: number): string {
+  if (seconds < 90) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return `about ${Math.ceil(seconds / 60)} minutes`;
+}
+
+/**
+ * The JSON API answers in LoopBack's envelope; everything else gets an HTML page. Case-blind, as
+ * @koa/router matches: `/API/users/login` reaches the API, so it must get the API's body rules too.
+ */
 export function wantsJson(ctx: Context): boolean {
-  return ctx.path === '/api' || ctx.path.startsWith('/api/');
+  return /^\/api(\/|$)/i.test(ctx.path);
 }
 
 /** Body-parser and other http-errors keep their 4xx status, with a message of ours. */
@@ -77,7 +86,10 @@ export function handleErrors(log: Logger): Middleware {
         title: headings[error.status] ?? 'Error',
         status: error.status,
         heading: headings[error.status] ?? 'Error',
-        message: error.message,
+        message:
+          error.retryAfter === undefined
+            ? error.message
+            : `${error.message} You can try again in ${waitIn(error.retryAfter)}.`,
       });
     } catch (renderError) {
       log.error({ err: renderError }, 'error page failed to render');
