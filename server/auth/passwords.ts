@@ -13,7 +13,8 @@ export type PasswordContext = { minLength: number; email?: string; username?: st
 
 /**
  * NIST SP 800-63B / ASVS V2.1: length from `minLength` characters to 72 bytes, any characters
- * (spaces and emoji included), not a common password, not the account's own email or username.
+ * (spaces and emoji included), not a common password nor a repeated or sequential pattern, not the
+ * account's own email or username.
  * Returns the error to throw, or null when the password is acceptable.
  */
 export function checkPasswordPolicy(password: string, context: PasswordContext): AuthError | null {
@@ -27,6 +28,9 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
   if (commonPasswords.has(lowered)) {
     return problem('password.common', 'is one of the most common passwords; choose another');
   }
+  if (isRepetitiveOrSequential(lowered)) {
+    return problem('password.repetitive', 'is a repeated or sequential pattern; choose another');
+  }
   const email = context.email ? normaliseKey(context.email) : undefined;
   if (email && (lowered === email || lowered === email.split('@')[0])) {
     return problem('password.matchesEmail', 'must not be your email address');
@@ -35,6 +39,27 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
     return problem('password.matchesUsername', 'must not be your username');
   }
   return null;
+}
+
+/**
+ * NIST SP 800-63B 5.1.1.2 also names "repetitive or sequential characters". Refused: one short
+ * unit repeated (`aaaaaaaaaaaa`, `abcabcabcabc`), a common password repeated (`sunshinesunshine`),
+ * and an unbroken run with a step of +1 or -1 (`abcdefghijkl`, `lkjihgfedcba`).
+ */
+function isRepetitiveOrSequential(password: string): boolean {
+  const chars = [...password];
+  for (let size = 1; size <= chars.length / 2; size++) {
+    if (chars.length % size !== 0) continue;
+    const unit = chars.slice(0, size).join('');
+    if (unit.repeat(chars.length / size) === password && (size <= 4 || commonPasswords.has(unit)))
+      return true;
+  }
+  const codes = chars.map((char) => char.codePointAt(0) ?? 0);
+  const step = (codes[1] ?? 0) - (codes[0] ?? 0);
+  return (
+    (step === 1 || step === -1) &&
+    codes.every((code, index) => index === 0 || code - codes[index - 1]! === step)
+  );
 }
 
 // A real bcrypt hash of a random string: comparing against it when the user is unknown costs the

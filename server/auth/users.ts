@@ -32,8 +32,10 @@ import type {
 } from './types.js';
 
 // RFC 5321 caps a path at 254 characters; the shape check is deliberately loose (one @, a dot
-// in the domain, no spaces): the verification email is the real test of an address.
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// in the domain, no spaces): the verification email is the real test of an address. Characters
+// with a meaning in an address header (<>()[],;:"\) are refused: nodemailer would read
+// `a@evil.example,b` or `<x>y@example.com` as another recipient than the one stored.
+const EMAIL_SHAPE = /^[^\s@<>()[\],;:"\\\p{Cc}]+@[^\s@<>()[\],;:"\\\p{Cc}]+\.[^\s@<>()[\],;:"\\\p{Cc}]+$/u;
 // No @ in usernames, so "email or username" in the login form is never ambiguous.
 const USERNAME_SHAPE = /^[^\s@\p{Cc}]{1,64}$/u;
 
@@ -95,6 +97,8 @@ export async function signUp(
   if (emailOwner || usernameOwner) {
     // The form must not reveal that an account exists; its owner hears about the attempt instead.
     const owner = emailOwner ?? usernameOwner!;
+    // The same bcrypt work as a new account, so the answer's time does not tell either.
+    await deps.hasher.hash(input.password, deps.settings.bcryptRounds);
     await deps.store.commit([
       { type: 'putMail', mail: queuedMail('signup-attempt', owner.email, signInLink(deps.settings), now) },
     ]);
