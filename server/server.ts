@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { createApp } from './app.js';
 import { createAuthEvents } from './auth/events.js';
 import { createWorkerPasswordHasher } from './auth/password-hasher.js';
@@ -30,6 +30,15 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * The app's logger: JSON lines with REDACTED_PATHS blanked. Tests pass their own `destination`
+ * to read what would reach the log file.
+ */
+export function createLogger(level: Config['logLevel'], destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
 export type RunningServer = {
   url: string;
   deps: Deps;
@@ -46,9 +55,7 @@ export async function startServer(
   overrides: { clock?: Clock; log?: Logger; mailPollInterval?: number } = {},
 ): Promise<RunningServer> {
   let config = initial;
-  const log =
-    overrides.log ??
-    pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  const log = overrides.log ?? createLogger(config.logLevel);
   if (config.usingDevelopmentSessionKey)
     log.warn('SESSION_KEYS is not set: using the development key (never in production)');
 
