@@ -1,0 +1,106 @@
+import {
+  expect,
+  expectLandedOnIndex,
+  expectLoggedOut,
+  logIn,
+  mainLogOutButton,
+  newPassword,
+  openEmail,
+  signUp,
+  signupCard,
+  test,
+  uniqueEmail,
+  verifyFromEmail,
+} from './fixtures.js';
+
+test('sign up → verification email → verified page → log in → home → log out closes home', async ({
+  page,
+  mailbox,
+  checkPage,
+  baseURL,
+}) => {
+  const person = { email: uniqueEmail('signup'), password: newPassword() };
+
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome');
+  await checkPage('index');
+
+  await signUp(page, { ...person, username: `ada${Date.now().toString(36)}` });
+  await expect(page.getByText('Please check your email and click on the verification link')).toBeVisible();
+  await checkPage('signed-up');
+
+  const mail = await mailbox.next(person.email);
+  expect(mail.subject).toBe('Confirm your email address');
+  const link = mail.links.find((candidate) => candidate.includes('/verify?'));
+  expect(link, 'the text version carries the link too').toBeTruthy();
+  expect(link?.startsWith(`${baseURL}/verify?`), 'links are built from APP_URL').toBe(true);
+  await openEmail(page, mail);
+  await checkPage('email-verify');
+  await page.getByRole('link', { name: 'Confirm your email' }).click();
+  await expect(page).toHaveURL(/\/verified$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+  await checkPage('verified');
+
+  await page.getByRole('link', { name: 'Log in' }).click();
+  await logIn(page, person.email.toUpperCase(), person.password);
+  await expect(page).toHaveURL(/\/home$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Logged in as ${person.email}`);
+  await expect(page.getByText('Verified', { exact: true })).toBeVisible();
+  await checkPage('home');
+
+  await mainLogOutButton(page).click();
+  await expectLandedOnIndex(page);
+  await expect(page.getByRole('banner').getByRole('button', { name: 'Log out' })).toHaveCount(0);
+  await expectLoggedOut(page);
+});
+
+test('a verification link that was tampered with gets a clear 400 page', async ({
+  page,
+  mailbox,
+  checkPage,
+}) => {
+  const person = { email: uniqueEmail('badlink'), password: newPassword() };
+  await signUp(page, person);
+  const mail = await mailbox.next(person.email);
+  const link = new URL(mail.links.find((candidate) => candidate.includes('/verify?')) ?? '');
+  link.searchParams.set('token', 'x'.repeat(64));
+  const response = await page.goto(link.toString());
+  expect(response?.status()).toBe(400);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+    'This verification link is invalid or has expired',
+  );
+  await checkPage('verify-invalid-link');
+  // The genuine link still works.
+  await page.goto(mail.links.find((candidate) => candidate.includes('/verify?')) ?? '');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+});
+
+test('sign-up errors show beside their field and keep what was typed (never the password)', async ({
+  page,
+  checkPage,
+}) => {
+  const email = uniqueEmail('weak');
+  await page.goto('/');
+  const card = signupCard(page);
+  await card.getByLabel('Email').fill(email);
+  await card.getByLabel('Password').fill('short');
+  await card.getByRole('button', { name: 'Sign up' }).click();
+  const password = signupCard(page).getByLabel('Password');
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  await expect(password).toHaveAccessibleDescription(/at least 12 characters/);
+  await expect(password).toHaveValue('');
+  await expect(signupCard(page).getByLabel('Email')).toHaveValue(email);
+  await checkPage('index-signup-error');
+});
+
+test('signing up again with a taken address shows the same page and tells the owner by email', async ({
+  page,
+  mailbox,
+}) => {
+  const person = { email: uniqueEmail('twice'), password: newPassword() };
+  await signUp(page, person);
+  await verifyFromEmail(page, mailbox, person.email);
+  await signUp(page, { email: person.email, password: newPassword() });
+  const notice = await mailbox.next(person.email);
+  expect(notice.subject).toBe('Someone tried to sign up with your email address');
+});
