@@ -35,17 +35,19 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         return Promise.resolve(ready);
       }
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no mail to ${to} within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
+        const waiter = {
           to: wanted,
-          resolve: (mail) => {
+          resolve: (mail: CaughtMail) => {
             clearTimeout(timer);
             resolve(mail);
           },
-        });
+        };
+        // A timed-out waiter leaves the queue, or it would claim (and hide) the next mail to `to`.
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no mail to ${to} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
       });
     },
     async close() {
