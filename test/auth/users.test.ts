@@ -135,7 +135,10 @@ describe('auth/users', () => {
       [wrong.status, wrong.code, wrong.message],
     );
     await assert.rejects(logIn(domain.deps, { password: PASSWORD }), code('USERNAME_EMAIL_REQUIRED', 400));
-    const longPassword = 'a long passphrase that is exactly seventy-two bytes long, all told ok?'.padEnd(72, '!');
+    const longPassword = 'a long passphrase that is exactly seventy-two bytes long, all told ok?'.padEnd(
+      72,
+      '!',
+    );
     await signUp(domain.deps, { email: 'long@example.com', password: longPassword }, 'reject');
     await assert.rejects(
       logIn(domain.deps, { email: 'long@example.com', password: `${longPassword}-and-more` }),
