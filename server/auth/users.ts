@@ -39,6 +39,29 @@ const EMAIL_SHAPE = /^[^\s@<>()[\],;:"\\\p{Cc}]+@[^\s@<>()[\],;:"\\\p{Cc}]+\.[^\
 // No @ in usernames, so "email or username" in the login form is never ambiguous.
 const USERNAME_SHAPE = /^[^\s@\p{Cc}]{1,64}$/u;
 
+/**
+ * The changes that replace a user's emailed link of `kind` with a fresh one and queue the email
+ * carrying it; committed together, so a 2xx always has its email on the way.
+ */
+function freshLinkChanges(
+  deps: AuthDeps,
+  user: Pick<UserRecord, 'id' | 'email'>,
+  kind: 'verify' | 'reset',
+  now: Date,
+): StoreChange[] {
+  const ttl = kind === 'verify' ? deps.settings.verifyTokenTtl : deps.settings.resetTokenTtl;
+  const { secret, record } = issueToken(user.id, kind, ttl, now);
+  const link =
+    kind === 'verify'
+      ? verificationLink(deps.settings, user.id, secret)
+      : passwordResetLink(deps.settings, secret);
+  return [
+    { type: 'deleteUserTokens', userId: user.id, kinds: [kind] },
+    { type: 'putToken', token: record },
+    { type: 'putMail', mail: queuedMail(kind, user.email, link, now) },
+  ];
+}
+
 type FieldProblems = Record<string, { code: string; message: string }[]>;
 
 function checkEmail(email: string, problems: FieldProblems) {
@@ -115,16 +138,8 @@ export async function signUp(
     created: now.toISOString(),
     passwordChanged: now.toISOString(),
   };
-  const verify = issueToken(user.id, 'verify', deps.settings.verifyTokenTtl, now);
   try {
-    await deps.store.commit([
-      { type: 'putUser', user },
-      { type: 'putToken', token: verify.record },
-      {
-        type: 'putMail',
-        mail: queuedMail('verify', email, verificationLink(deps.settings, user.id, verify.secret), now),
-      },
-    ]);
+    await deps.store.commit([{ type: 'putUser', user }, ...freshLinkChanges(deps, user, 'verify', now)]);
   } catch (error) {
     // Another request took the email or username between our check and our commit.
     if (error instanceof StoreConflictError && onTaken === 'reject') {
@@ -219,16 +234,7 @@ export async function resendVerification(deps: AuthDeps, email: string): Promise
     await deps.store.commit([]); // the same disk wait as a real request, so timing tells nothing
     return;
   }
-  const now = deps.clock.now();
-  const verify = issueToken(user.id, 'verify', deps.settings.verifyTokenTtl, now);
-  await deps.store.commit([
-    { type: 'deleteUserTokens', userId: user.id, kinds: ['verify'] },
-    { type: 'putToken', token: verify.record },
-    {
-      type: 'putMail',
-      mail: queuedMail('verify', user.email, verificationLink(deps.settings, user.id, verify.secret), now),
-    },
-  ]);
+  await deps.store.commit(freshLinkChanges(deps, user, 'verify', deps.clock.now()));
   deps.events.emit('mailQueued');
 }
 
@@ -243,16 +249,7 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
     await deps.store.commit([]);
     return;
   }
-  const now = deps.clock.now();
-  const reset = issueToken(user.id, 'reset', deps.settings.resetTokenTtl, now);
-  await deps.store.commit([
-    { type: 'deleteUserTokens', userId: user.id, kinds: ['reset'] },
-    { type: 'putToken', token: reset.record },
-    {
-      type: 'putMail',
-      mail: queuedMail('reset', user.email, passwordResetLink(deps.settings, reset.secret), now),
-    },
-  ]);
+  await deps.store.commit(freshLinkChanges(deps, user, 'reset', deps.clock.now()));
   deps.events.emit('resetPasswordRequest', { userId: user.id, email: user.email });
   deps.events.emit('mailQueued');
 }
@@ -358,20 +355,9 @@ export async function updateProfile(
   };
   const storeChanges: StoreChange[] = [{ type: 'putUser', user: updated }];
   if (emailChanged) {
-    const now = deps.clock.now();
-    const verify = issueToken(user.id, 'verify', deps.settings.verifyTokenTtl, now);
     storeChanges.push(
       { type: 'deleteUserTokens', userId: user.id, exceptHash: keepTokenHash },
-      { type: 'putToken', token: verify.record },
-      {
-        type: 'putMail',
-        mail: queuedMail(
-          'verify',
-          updated.email,
-          verificationLink(deps.settings, user.id, verify.secret),
-          now,
-        ),
-      },
+      ...freshLinkChanges(deps, updated, 'verify', deps.clock.now()),
     );
   }
   try {
