@@ -21,8 +21,17 @@ import { startDiscardingSmtp } from './smtp-sink.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: options } = parseArgs({
-  options: { sizes: { type: 'string', default: '1000,100000' }, seconds: { type: 'string', default: '5' } },
+  options: {
+    sizes: { type: 'string', default: '1000,100000' },
+    seconds: { type: 'string', default: '5' },
+    /** Seconds to wait, before each size, for other processes to leave the CPU (0: do not wait). */
+    'quiet-wait': { type: 'string', default: '120' },
+    /** Extra node flags for the server process, for diagnosis (e.g. "--trace-gc"). */
+    'server-flags': { type: 'string', default: '' },
+  },
 });
+const QUIET_WAIT = Number(options['quiet-wait']);
+const SERVER_FLAGS = options['server-flags'].split(' ').filter(Boolean);
 const SIZES = options.sizes
   .split(',')
   .map((size) => Number(size.replace(/[_k]/g, (c) => (c === 'k' ? '000' : ''))));
@@ -75,9 +84,9 @@ async function startApp(dbFile: string, smtpUrl: string): Promise<Server> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bench/loop-monitor.ts'],
+    [...SERVER_FLAGS, '--import', 'tsx', 'bench/loop-monitor.ts'],
     // Request logs go to /dev/null, as fast as a log shipper that keeps up; errors are shown.
-    { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    { cwd: root, env, stdio: ['ignore', SERVER_FLAGS.length > 0 ? 'inherit' : 'ignore', 'pipe', 'ipc'] },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -128,6 +137,27 @@ async function peakRss(pid: number): Promise<number | null> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
   return kb ? Number(kb) * 1024 : null;
+}
+
+/** Linux's CPU pressure: the share of the last 10 s in which some runnable task waited for a CPU. */
+async function cpuPressure(): Promise<number | null> {
+  const text = await readFile('/proc/pressure/cpu', 'utf8').catch(() => '');
+  const found = /some avg10=([\d.]+)/.exec(text)?.[1];
+  return found === undefined ? null : Number(found);
+}
+
+/**
+ * The machines here are shared: other people's test runs take the same two cores and the figures
+ * would measure them. Waits (up to QUIET_WAIT s) until the CPU has been free of waiting for 10 s.
+ */
+async function waitForQuiet(): Promise<{ waitedSeconds: number; pressure: number | null }> {
+  const started = performance.now();
+  let pressure = await cpuPressure();
+  while (pressure !== null && pressure > 5 && performance.now() - started < QUIET_WAIT * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    pressure = await cpuPressure();
+  }
+  return { waitedSeconds: (performance.now() - started) / 1000, pressure };
 }
 
 /** Runs the jobs in parallel, one client process each, all starting at the same moment. */
@@ -245,6 +275,9 @@ async function measureStore(dbFile: string, dir: string): Promise<StoreFigures> 
 
 type SizeFigures = {
   users: number;
+  /** CPU pressure (%) from other processes when this size began and when it ended. */
+  pressureBefore: number | null;
+  pressureAfter: number | null;
   seedMb: number;
   startupMs: number;
   rssAfterStartMb: number;
@@ -276,6 +309,10 @@ async function benchSize(users: number, passwordHash: string, smtpUrl: string): 
     const dbFile = path.join(dir, 'db.json');
     log(`\n── ${users.toLocaleString('en')} users: seeding ${dbFile}`);
     const seeded = await writeSeedFile(dbFile, users, passwordHash);
+    const quiet = QUIET_WAIT > 0 ? await waitForQuiet() : { waitedSeconds: 0, pressure: await cpuPressure() };
+    log(
+      `  CPU pressure from other processes: ${quiet.pressure ?? '?'}% (waited ${quiet.waitedSeconds.toFixed(0)} s)`,
+    );
     const server = await startApp(dbFile, smtpUrl);
     try {
       const afterStart = await readLoop(server);
@@ -314,6 +351,7 @@ async function benchSize(users: number, passwordHash: string, smtpUrl: string): 
       );
       const signupLoop = await readLoop(server);
       const peak = await peakRss(server.child.pid!);
+      const pressureAfter = await cpuPressure();
       for (const [label, result] of Object.entries({
         bare,
         me,
@@ -330,6 +368,8 @@ async function benchSize(users: number, passwordHash: string, smtpUrl: string): 
       const store = await measureStore(dbFile, dir);
       return {
         users,
+        pressureBefore: quiet.pressure,
+        pressureAfter,
         seedMb: seeded.bytes / 1e6,
         startupMs: server.startupMs,
         rssAfterStartMb: afterStart.rssBytes / 1e6,
@@ -406,6 +446,10 @@ function table(figures: SizeFigures[]): string {
     row('**event-loop max delay during sign-ups** (ms)', (s) => f1(s.signupLoop.maxMs)),
     row('start-up, spawn to first answer (ms)', (s) => f0(s.startupMs)),
     row('seed file (MB)', (s) => f1(s.seedMb)),
+    row(
+      'CPU pressure before / after (PSI some avg10, %)',
+      (s) => `${s.pressureBefore ?? '?'} / ${s.pressureAfter ?? '?'}`,
+    ),
     row(
       'RSS after start / peak (MB)',
       (s) => `${f0(s.rssAfterStartMb)} / ${s.peakRssMb === null ? '?' : f0(s.peakRssMb)}`,
@@ -525,6 +569,10 @@ ${checks.map((check) => `| ${check.name} | ${check.figure} | ${check.met ? 'met'
 - **Store alone:** on a copy of the file the server left, in the bench process: one compaction (the
   only time the whole snapshot is rewritten) while commits keep arriving, then a sweep with a
   clock a year ahead so every token is expired.
+- **A shared machine:** other processes (other people's test runs) may use the same cores. Before
+  each size the bench waits up to ${QUIET_WAIT} s for Linux's CPU pressure (PSI \`some avg10\`: the share of
+  time something waited for a CPU) to fall to 5 %, and reports it before and after; the "after"
+  figure includes the bench's own last phase. Figures taken under high pressure are not the app's.
 - ${CORES} cores are shared by the server's event loop, its ${CORES} hashing threads and the client
   processes, so a flood's figures include the client's own CPU.
 `;

@@ -2,8 +2,27 @@
 // TypeScript loader, which would cost each thread ~17 MB and ~400 ms of start-up CPU (measured on
 // the 2-core machines here), taken from the event loop's core while the server starts.
 // The job and result shapes are HashJob and HashResult in password-hasher.ts.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
+
+/**
+ * A flood of logins keeps every hashing thread busy; on a machine with as many threads as cores
+ * the event loop then waits for a core behind them, and every page and token check slows down.
+ * This thread (not the process) runs at nice 10, so the event loop's thread is served first and
+ * hashing takes whatever CPU is left. On Linux /proc/thread-self names this thread's own id;
+ * elsewhere the threads keep the process's priority.
+ */
+function lowerThisThreadsPriority() {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not allowed: same priority as the event loop, as before.
+  }
+}
+lowerThisThreadsPriority();
 
 /**
  * Piscina calls the default export with each job. The sync API is right here: this thread exists
