@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koaEjs from '@koa/ejs';
 import Koa from 'koa';
@@ -55,7 +57,18 @@ export function createApp(deps: Deps): Koa {
   app.use(logRequests(deps.log));
   app.use(handleErrors(deps.log));
   app.use(securityHeaders({ https: config.secureCookies }));
-  app.use(serveStatic(root('public'), { maxage: config.isProduction ? 3_600_000 : 0 }));
+  // koa-static stats the disk on every GET, and on /api/users/me that stat cost about as much as
+  // writing the answer (bench CPU profile); only paths of files public/ holds are looked up.
+  const assets = serveStatic(root('public'), { maxage: config.isProduction ? 3_600_000 : 0 });
+  const assetPaths = new Set(
+    readdirSync(root('public'), { recursive: true }).map(
+      (name) => `/${String(name).split(path.sep).join('/')}`,
+    ),
+  );
+  app.use(async function serveAssets(ctx, next) {
+    if (assetPaths.has(ctx.path)) return assets(ctx, next);
+    await next();
+  });
   app.use(async function markSecureCookies(ctx, next) {
     // APP_URL is https: the browser sees https even when a proxy speaks http to us.
     if (config.secureCookies) ctx.cookies.secure = true;
