@@ -28,6 +28,7 @@ export function authDepsOf(deps: Deps): AuthDeps {
     hasher: deps.hasher,
     clock: deps.clock,
     events: deps.events,
+    sealer: deps.sealer,
     settings: {
       appUrl: config.appUrl,
       emailVerificationRequired: config.emailVerificationRequired,

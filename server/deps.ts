@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PasswordHasher } from './auth/password-hasher.js';
+import type { LinkSealer } from './auth/sealed-links.js';
 import type { AuthEvents, Clock } from './auth/types.js';
 import type { Config } from './config.js';
 import type { Mailer, Outbox } from './mail/mailer.js';
@@ -13,6 +14,7 @@ export type Deps = Readonly<{
   config: Config & { appUrl: string };
   store: Store;
   hasher: PasswordHasher;
+  sealer: LinkSealer;
   mailer: Mailer;
   clock: Clock;
   log: Logger;

@@ -5,6 +5,7 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 import { createApp } from './app.js';
 import { createAuthEvents } from './auth/events.js';
 import { createWorkerPasswordHasher } from './auth/password-hasher.js';
+import { createLinkSealer } from './auth/sealed-links.js';
 import type { Clock } from './auth/types.js';
 import { type Config, ConfigError, loadConfigFromProcess, withAppUrl } from './config.js';
 import type { Deps } from './deps.js';
@@ -61,6 +62,7 @@ export async function startServer(
 
   const store = await createLowdbStore(config.dbFile);
   const hasher = createWorkerPasswordHasher(config.hashWorkers);
+  const sealer = createLinkSealer(config.sessionKeys);
   const lifetimes = { verify: config.verifyTokenTtl, reset: config.resetTokenTtl };
   const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir, lifetimes);
   const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, lifetimes) : outbox!;
@@ -79,6 +81,7 @@ export async function startServer(
     config: { ...config, appUrl },
     store,
     hasher,
+    sealer,
     mailer,
     clock,
     log,
@@ -92,9 +95,12 @@ export async function startServer(
     mailer,
     now: clock.now,
     log,
+    openLink: sealer.open,
+    lifetimes: { verify: config.verifyTokenTtl, reset: config.resetTokenTtl },
     ...(overrides.mailPollInterval ? { pollInterval: overrides.mailPollInterval } : {}),
   });
-  events.on('mailQueued', queue.wake);
+  // After the response: delivery work must not add to the request's time (it would tell).
+  events.on('mailQueued', () => setImmediate(queue.wake));
   const sweeper = setInterval(() => {
     store
       .sweepExpiredTokens(clock.now())

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,6 +90,12 @@ describe('the server process', () => {
     try {
       const verification = await mail.waitFor('durable@example.com');
       const link = verification.links.find((candidate) => candidate.includes('/verify?'))!;
+      const secret = new URL(link).searchParams.get('token')!;
+      for (const name of await readdir(dir)) {
+        if (!name.startsWith('killed')) continue;
+        const content = await readFile(path.join(dir, name), 'utf8');
+        assert.ok(!content.includes(secret), `${name} holds no token secret, even for mail that waited`);
+      }
       const again = new FormClient(second.url);
       assert.equal((await again.get(pathOf(link))).status, 303);
       await again.get('/');

@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import type { MailKind, MailRecord } from '../store/store.js';
+import type { LinkSealer } from './sealed-links.js';
 import type { AuthSettings } from './types.js';
 
 /**
  * An email to record in the same commit as the change that needs it; the mail queue delivers it
  * after the response, so its timing and its failures never show in the answer.
  */
-export function queuedMail(kind: MailKind, to: string, link: string, now: Date): MailRecord {
+export function queuedMail(
+  sealer: LinkSealer,
+  kind: MailKind,
+  to: string,
+  link: string,
+  now: Date,
+): MailRecord {
   return {
     id: randomUUID(),
     kind,
     to,
-    link,
+    sealedLink: sealer.seal(link),
     created: now.toISOString(),
     attempts: 0,
     nextAttempt: now.toISOString(),

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Store, TokenRecord, UserRecord } from '../store/store.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { LinkSealer } from './sealed-links.js';
 
 /** Time comes from here, never from `new Date()` inside a rule, so tests can move it. */
 export interface Clock {
@@ -37,6 +38,8 @@ export type AuthDeps = Readonly<{
   clock: Clock;
   settings: AuthSettings;
   events: AuthEvents;
+  /** Seals emailed links while they wait in the store. */
+  sealer: LinkSealer;
 }>;
 
 export type SignUpInput = { email: string; username?: string | null; password: string };

@@ -58,7 +58,7 @@ function freshLinkChanges(
   return [
     { type: 'deleteUserTokens', userId: user.id, kinds: [kind] },
     { type: 'putToken', token: record },
-    { type: 'putMail', mail: queuedMail(kind, user.email, link, now) },
+    { type: 'putMail', mail: queuedMail(deps.sealer, kind, user.email, link, now) },
   ];
 }
 
@@ -123,7 +123,10 @@ export async function signUp(
     // The same bcrypt work as a new account, so the answer's time does not tell either.
     await deps.hasher.hash(input.password, deps.settings.bcryptRounds);
     await deps.store.commit([
-      { type: 'putMail', mail: queuedMail('signup-attempt', owner.email, signInLink(deps.settings), now) },
+      {
+        type: 'putMail',
+        mail: queuedMail(deps.sealer, 'signup-attempt', owner.email, signInLink(deps.settings), now),
+      },
     ]);
     deps.events.emit('mailQueued');
     return null;

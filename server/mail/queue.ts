@@ -12,6 +12,10 @@ export type MailQueueOptions = {
   mailer: Mailer;
   now: () => Date;
   log: QueueLog;
+  /** Opens a stored message's sealed link. */
+  openLink: (sealed: string) => string;
+  /** Seconds each kind of link lives; a message whose link has expired is dropped, not sent. */
+  lifetimes: { verify: number; reset: number };
   /** How often to look for due mail even when nothing new was queued (ms). */
   pollInterval?: number;
   /** First retry delay (ms); doubles each attempt up to `maxBackoff`. */
@@ -48,14 +52,22 @@ export function startMailQueue(options: MailQueueOptions): MailQueue {
   let stopped = false;
 
   const deliver = (mail: MailRecord) => {
+    const link = options.openLink(mail.sealedLink);
     switch (mail.kind) {
       case 'verify':
-        return mailer.sendVerification(mail.to, mail.link);
+        return mailer.sendVerification(mail.to, link);
       case 'reset':
-        return mailer.sendPasswordReset(mail.to, mail.link);
+        return mailer.sendPasswordReset(mail.to, link);
       case 'signup-attempt':
-        return mailer.sendSignupAttempt(mail.to, mail.link);
+        return mailer.sendSignupAttempt(mail.to, link);
     }
+  };
+
+  /** A link that expired while the mail server was down would only confuse its reader. */
+  const linkExpired = (mail: MailRecord) => {
+    if (mail.kind === 'signup-attempt') return false;
+    const lifetime = mail.kind === 'reset' ? options.lifetimes.reset : options.lifetimes.verify;
+    return Date.parse(mail.created) + lifetime * 1000 < now().getTime();
   };
 
   const drain = async () => {
@@ -64,6 +76,14 @@ export function startMailQueue(options: MailQueueOptions): MailQueue {
       const due = await store.listDueMail(now(), BATCH);
       for (const mail of due) {
         if (stopped) return;
+        if (linkExpired(mail)) {
+          log.warn(
+            { mailId: mail.id, kind: mail.kind, attempts: mail.attempts },
+            'mail dropped: its link expired before delivery',
+          );
+          await store.commit([{ type: 'deleteMail', id: mail.id }]);
+          continue;
+        }
         try {
           await deliver(mail);
           await store.commit([{ type: 'deleteMail', id: mail.id }]);

@@ -39,7 +39,8 @@ export type MailRecord = Readonly<{
   id: string;
   kind: MailKind;
   to: string;
-  link: string;
+  /** The link, sealed (see auth/sealed-links.ts): it holds a token secret. */
+  sealedLink: string;
   created: string;
   attempts: number;
   /** ISO instant before which the sender leaves it alone (retry backoff). */

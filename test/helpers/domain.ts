@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuthEvents } from '../../server/auth/events.js';
 import { createWorkerPasswordHasher, type PasswordHasher } from '../../server/auth/password-hasher.js';
+import { createLinkSealer } from '../../server/auth/sealed-links.js';
 import type { AuthDeps, AuthSettings } from '../../server/auth/types.js';
 import { createLowdbStore } from '../../server/store/lowdb.js';
 import type { MailRecord } from '../../server/store/store.js';
@@ -22,8 +23,8 @@ export const TEST_SETTINGS: AuthSettings = {
 export type DomainHarness = {
   deps: AuthDeps;
   clock: FakeClock;
-  /** Mail the rules queued, oldest first (read from the store, as the queue would). */
-  queuedMail(): Promise<MailRecord[]>;
+  /** Mail the rules queued, oldest first, with its link opened (as the queue would). */
+  queuedMail(): Promise<Array<MailRecord & { link: string }>>;
   close(): Promise<void>;
 };
 
@@ -35,17 +36,23 @@ export async function createDomain(settings: Partial<AuthSettings> = {}): Promis
   const store = await createLowdbStore(path.join(dir, 'db.json'));
   sharedHasher ??= createWorkerPasswordHasher(2);
   const clock = createFakeClock();
+  const sealer = createLinkSealer(['a test key that is only used by the domain tests']);
   const deps: AuthDeps = {
     store,
     hasher: sharedHasher,
     clock,
     events: createAuthEvents(),
+    sealer,
     settings: { ...TEST_SETTINGS, ...settings },
   };
   return {
     deps,
     clock,
-    queuedMail: () => store.listDueMail(new Date('2100-01-01T00:00:00.000Z'), 1000),
+    queuedMail: async () =>
+      (await store.listDueMail(new Date('2100-01-01T00:00:00.000Z'), 1000)).map((mail) => ({
+        ...mail,
+        link: sealer.open(mail.sealedLink),
+      })),
     async close() {
       await store.close();
       await rm(dir, { recursive: true, force: true });

@@ -37,7 +37,7 @@ function mail(id: string, nextAttempt: string): MailRecord {
     id,
     kind: 'verify',
     to: 'a@example.com',
-    link: 'http://localhost/verify',
+    sealedLink: 'v1.sealed.link.text',
     created: nextAttempt,
     attempts: 0,
     nextAttempt,
