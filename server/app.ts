@@ -6,17 +6,18 @@ import Koa from 'koa';
 import session from 'koa-session';
 import serveStatic from 'koa-static';
 import { serveExplorer } from './api/explorer.js';
-import { answerUnsupportedMethods, createApiRouter } from './api/users.js';
+import { createApiRouter } from './api/users.js';
 import type { AuthDeps } from './auth/types.js';
 import { createPageRouter } from './boot/routes.js';
 import type { Deps } from './deps.js';
 import { resolveAccessToken } from './middleware/access-token.js';
 import { parseBodies } from './middleware/body.js';
 import { protectForms } from './middleware/csrf.js';
-import { handleErrors } from './middleware/errors.js';
+import { handleErrors, wantsJson } from './middleware/errors.js';
 import { throttleAuth } from './middleware/rate-limit.js';
 import { logRequests } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { answerUnsupportedMethods } from './middleware/unsupported-methods.js';
 
 const root = (folder: string) => fileURLToPath(new URL(`../${folder}/`, import.meta.url));
 
@@ -104,10 +105,14 @@ export function createApp(deps: Deps): Koa {
 
   // The JSON API before the pages, so /api paths always answer in LoopBack's envelope.
   const api = createApiRouter(auth);
-  app.use(api.routes()).use(answerUnsupportedMethods(api));
+  const apiMethodCheck = answerUnsupportedMethods(api);
+  app.use(api.routes());
+  app.use(async function apiMethods(ctx, next) {
+    return wantsJson(ctx) ? apiMethodCheck(ctx, next) : next();
+  });
   if (config.apiExplorer) app.use(serveExplorer());
 
   const pages = createPageRouter(deps, auth);
-  app.use(pages.routes()).use(pages.allowedMethods());
+  app.use(pages.routes()).use(answerUnsupportedMethods(pages));
   return app;
 }

@@ -15,6 +15,8 @@ import { createSmtpMailer } from './mail/smtp.js';
 import { createLowdbStore } from './store/lowdb.js';
 import { StoreCorruptError } from './store/store.js';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Paths pino blanks in every log line: secrets must never reach a log file. */
 export const REDACTED_PATHS = [
   'password',
@@ -117,8 +119,13 @@ export async function startServer(
     deps,
     async close() {
       clearInterval(sweeper);
-      server.close();
-      server.closeAllConnections();
+      // Stop taking connections, let requests under way finish (their writes and hashing need the
+      // store and the pool), and cut off only what is still open after the grace period.
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const cutOff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await drained;
+      clearTimeout(cutOff);
       await queue.stop();
       await store.close();
       await hasher.close();

@@ -80,6 +80,48 @@ describe('pages: the flows a person walks', () => {
     assert.equal((await logIn(browser, 'unverified@example.com', PASSWORD)).status, 303);
   });
 
+  test('an unverified login by username can resend the email too', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', { email: 'byname@example.com', username: 'byname', password: PASSWORD });
+    await app.mail.waitFor('byname@example.com');
+    const login = await logIn(browser, 'ByName', PASSWORD);
+    assert.equal(login.status, 401);
+    assert.match(login.html, /name="email" value="ByName"/);
+    await browser.post('/resend-verification', { email: 'ByName' });
+    const mail = await app.mail.waitFor('byname@example.com');
+    assert.match(mail.subject, /Confirm your email/);
+  });
+
+  test('a taken username is said beside its field; a taken email is not revealed', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', { email: 'named@example.com', username: 'named', password: PASSWORD });
+    await browser.get('/');
+    const page = await browser.post('/signup', {
+      email: 'fresh@example.com',
+      username: 'NAMED',
+      password: PASSWORD,
+    });
+    assert.equal(page.status, 422);
+    assert.match(page.html, /That username is taken/);
+    assert.match(page.html, /value="fresh@example.com"/);
+  });
+
+  test('a reload of a form answer (GET /login and friends) goes back to the forms', async () => {
+    for (const path of [
+      '/login',
+      '/signup',
+      '/logout-all',
+      '/resend-verification',
+      '/request-password-reset',
+    ]) {
+      const page = await new FormClient(app.url).get(path);
+      assert.equal(page.status, 303, path);
+      assert.equal(page.location, '/');
+    }
+  });
+
   test('a wrong password and an unknown user get the same failure page', async () => {
     await signUpAndVerify(app, 'wrong@example.com');
     const browser = new FormClient(app.url);

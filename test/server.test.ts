@@ -109,3 +109,33 @@ describe('the server process', () => {
     }
   });
 });
+
+describe('shutting down', () => {
+  test('SIGTERM lets a request under way finish before the process exits', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kum-shutdown-'));
+    const mail = await startSmtpSink();
+    const started = await startProcess({
+      DB_FILE: path.join(dir, 'db.json'),
+      SMTP_URL: mail.url,
+      BCRYPT_ROUNDS: '12',
+    });
+    try {
+      const browser = new FormClient(started.url);
+      await browser.get('/');
+      // Cost 12 keeps the sign-up busy in bcrypt for a while after the signal arrives.
+      const signing = browser.post('/signup', { email: 'late@example.com', password: PASSWORD });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const exited = once(started.child, 'exit');
+      started.child.kill('SIGTERM');
+      const signed = await signing;
+      assert.equal(signed.status, 200);
+      assert.match(signed.html, /Signed up successfully/);
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0);
+    } finally {
+      started.child.kill('SIGKILL');
+      await mail.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { z } from 'zod';
 import {
   AuthError,
@@ -24,7 +24,6 @@ import {
   verifyEmail,
 } from '../auth/users.js';
 import { authOf, findTokenInRequest, type RequestAuth } from '../middleware/access-token.js';
-import { wantsJson } from '../middleware/errors.js';
 import { safeRedirectPath } from '../middleware/safe-redirect.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { presentAccessToken, presentLogin, presentUser } from './present.js';
@@ -266,24 +265,4 @@ export function createApiRouter(auth: AuthDeps): Router {
   });
 
   return router;
-}
-
-/**
- * 405 (with its `Allow` header) and 501 in the API's error envelope: @koa/router leaves the body
- * empty, or throws before setting `Allow`.
- */
-export function answerUnsupportedMethods(router: Router): Middleware {
-  // The router's own middleware types its context for routes; here it runs as plain middleware.
-  const allowed = router.allowedMethods() as unknown as Middleware;
-  return async function answerUnsupportedMethods(ctx, next) {
-    if (!wantsJson(ctx)) return next();
-    await allowed(ctx, next);
-    if (ctx.body !== undefined && ctx.body !== null) return;
-    if (ctx.status === 405) {
-      throw requestRefused(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed here.`);
-    }
-    if (ctx.status === 501) {
-      throw requestRefused(501, 'NOT_IMPLEMENTED', `${ctx.method} is not implemented.`);
-    }
-  };
 }

@@ -110,16 +110,19 @@ export async function signUp(
 
   const emailOwner = problems.email ? null : await deps.store.findUserByEmail(email);
   const usernameOwner = username && !problems.username ? await deps.store.findUserByUsername(username) : null;
-  if (onTaken === 'reject') {
-    if (emailOwner) problems.email = [{ code: 'uniqueness', message: 'Email already exists' }];
-    if (usernameOwner) problems.username = [{ code: 'uniqueness', message: 'User already exists' }];
+  if (onTaken === 'reject' && emailOwner)
+    problems.email = [{ code: 'uniqueness', message: 'Email already exists' }];
+  // A username is a public name people choose, so a taken one is said plainly — unless the email is
+  // taken too, which the form must not reveal.
+  if (usernameOwner && (onTaken === 'reject' || !emailOwner)) {
+    problems.username = [{ code: 'uniqueness', message: 'User already exists' }];
   }
   if (Object.keys(problems).length > 0) throw validationFailed(problems);
 
   const now = deps.clock.now();
-  if (emailOwner || usernameOwner) {
+  if (emailOwner) {
     // The form must not reveal that an account exists; its owner hears about the attempt instead.
-    const owner = emailOwner ?? usernameOwner!;
+    const owner = emailOwner;
     // The same bcrypt work as a new account, so the answer's time does not tell either.
     await deps.hasher.hash(input.password, deps.settings.bcryptRounds);
     await deps.store.commit([
@@ -195,10 +198,8 @@ export async function authenticate(
   if (!looksLikeToken(secret)) return null;
   const token = await deps.store.findToken(hashToken(secret));
   if (!token || token.kind !== kind) return null;
-  if (isExpired(token, deps.clock.now())) {
-    await deps.store.commit([{ type: 'deleteToken', hash: token.hash }]);
-    return null;
-  }
+  // No write on this hot path: the sweeper deletes expired tokens.
+  if (isExpired(token, deps.clock.now())) return null;
   const user = await deps.store.findUserById(token.userId);
   return user ? { user, token } : null;
 }
@@ -230,9 +231,29 @@ export async function verifyEmail(deps: AuthDeps, userId: string, secret: string
   return verified;
 }
 
-/** Sends a new verification link to a known, unverified address; does nothing otherwise, silently. */
-export async function resendVerification(deps: AuthDeps, email: string): Promise<void> {
-  const user = email ? await deps.store.findUserByEmail(email) : null;
+/**
+ * What a single "email or username" field names: usernames cannot hold an @, so the field is an
+ * email exactly when it has one.
+ */
+export function identifierFields(identifier: string): { email: string } | { username: string } {
+  const value = identifier.trim();
+  return value.includes('@') ? { email: value } : { username: value };
+}
+
+async function findByIdentifier(deps: AuthDeps, identifier: string): Promise<UserRecord | null> {
+  if (!identifier.trim()) return null;
+  const fields = identifierFields(identifier);
+  return 'email' in fields
+    ? deps.store.findUserByEmail(fields.email)
+    : deps.store.findUserByUsername(fields.username);
+}
+
+/**
+ * Sends a new verification link to a known, unverified account (named by email or username, as
+ * the login form takes it); does nothing otherwise, silently.
+ */
+export async function resendVerification(deps: AuthDeps, identifier: string): Promise<void> {
+  const user = await findByIdentifier(deps, identifier);
   if (!user || user.emailVerified) {
     await deps.store.commit([]); // the same disk wait as a real request, so timing tells nothing
     return;

@@ -5,6 +5,7 @@ import { AuthError, requestRefused } from '../auth/errors.js';
 import type { AuthDeps } from '../auth/types.js';
 import {
   changePassword,
+  identifierFields,
   isResetTokenValid,
   logIn,
   logOut,
@@ -38,9 +39,18 @@ function readForm<T extends z.ZodType>(schema: T, ctx: Context): z.infer<T> {
 function fieldErrors(error: AuthError): Record<string, string> {
   const messages = error.details?.messages ?? {};
   return Object.fromEntries(
-    Object.entries(messages).map(([field, list]) => [field, sentence(field, list[0] ?? '')]),
+    Object.entries(messages).map(([field, list]) => {
+      const friendly = pageMessages[`${field}.${error.details?.codes[field]?.[0] ?? ''}`];
+      return [field, friendly ?? sentence(field, list[0] ?? '')];
+    }),
   );
 }
+
+/** Where LoopBack's wording (kept for the API) reads oddly on a page. */
+const pageMessages: Record<string, string> = {
+  'username.uniqueness': 'That username is taken. Choose another.',
+  'email.uniqueness': 'That email address already has an account.',
+};
 
 const fieldNames: Record<string, string> = { email: 'Email', username: 'Username', password: 'Password' };
 function sentence(field: string, message: string): string {
@@ -128,7 +138,7 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     const identifier = form.email.trim();
     try {
       const result = await logIn(auth, {
-        ...(identifier.includes('@') ? { email: identifier } : { username: identifier }),
+        ...identifierFields(identifier),
         password: form.password,
       });
       const previous = authOf(ctx);
@@ -386,6 +396,20 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     }
     await showForm(200, {}, true);
   });
+
+  // A reload of a form's answer page (or a bookmarked one) asks for these with GET: go back to the forms.
+  for (const formOnly of [
+    '/login',
+    '/signup',
+    '/logout-all',
+    '/resend-verification',
+    '/request-password-reset',
+  ]) {
+    router.get(formOnly, (ctx) => {
+      ctx.status = 303;
+      ctx.redirect('/');
+    });
+  }
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };

@@ -10,6 +10,7 @@ const headings: Record<number, string> = {
   413: 'Request too large',
   415: 'Unsupported content type',
   422: 'Please check your input',
+  405: 'Method not allowed',
   429: 'Too many attempts',
   500: 'Something went wrong',
 };
@@ -32,6 +33,12 @@ export function wantsJson(ctx: Context): boolean {
 function fromHttpError(error: unknown): AuthError | null {
   const candidate = error as { status?: unknown; expose?: unknown; type?: unknown } | null;
   const status = typeof candidate?.status === 'number' ? candidate.status : 0;
+  // zlib's errors (a body sent as gzip or br that does not inflate) carry no status: the client's fault.
+  if (
+    typeof (error as { code?: unknown } | null)?.code === 'string' &&
+    /^Z_/.test((error as { code: string }).code)
+  )
+    return requestRefused(400, 'BAD_CONTENT_ENCODING', 'The request body could not be decompressed.');
   if (status < 400 || status >= 500) return null;
   if (status === 413)
     return requestRefused(413, 'ENTITY_TOO_LARGE', 'The request body is larger than 100 kB.');

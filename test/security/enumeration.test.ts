@@ -102,19 +102,20 @@ describe('no account enumeration', () => {
     assert.match(mail.text, /\/verify\?uid=/);
   });
 
-  test('HTML sign-up with a taken email or username: the same page as a new account; the owner is told', async () => {
+  test('HTML sign-up with a taken email: the same page as a new account; the owner is told', async () => {
     const browser = await freshBrowser(app);
     const fresh = await browser.post('/signup', { email: 'newcomer@example.com', password: PASSWORD });
     const takenEmail = await browser.post('/signup', { email: 'Known@Example.com', password: PASSWORD });
-    const takenName = await browser.post('/signup', {
-      email: 'another@example.com',
+    // A taken email with a taken username too: the email must still not show.
+    const takenBoth = await browser.post('/signup', {
+      email: 'known@example.com',
       username: 'KNOWN',
       password: PASSWORD,
     });
     assert.equal(fresh.status, 200);
     assert.match(fresh.html, /Signed up successfully/);
     assert.deepEqual(visible(takenEmail), visible(fresh));
-    assert.deepEqual(visible(takenName), visible(fresh));
+    assert.deepEqual(visible(takenBoth), visible(fresh));
     await app.mail.waitFor('newcomer@example.com');
     const warnings = [
       await app.mail.waitFor('known@example.com'),
@@ -124,7 +125,17 @@ describe('no account enumeration', () => {
       assert.match(warning.subject, /sign up/i);
       assert.ok(warning.links.every((link) => link.startsWith(app.appUrl)));
     }
-    // Nothing was created for the attempts.
+  });
+
+  test('a taken username with a new email is said plainly: usernames are public names, and a silent refusal would leave the newcomer waiting for an email that never comes', async () => {
+    const browser = await freshBrowser(app);
+    const takenName = await browser.post('/signup', {
+      email: 'another@example.com',
+      username: 'KNOWN',
+      password: PASSWORD,
+    });
+    assert.equal(takenName.status, 422);
+    assert.match(takenName.html, /That username is taken/);
     assert.equal(await app.store.findUserByEmail('another@example.com'), null);
   });
 
