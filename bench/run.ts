@@ -537,7 +537,12 @@ function targets(figures: SizeFigures[]): Target[] {
       met: large.startupMs <= 2000,
     });
     const rss = large.peakRssMb ?? large.rssAfterStartMb;
-    list.push({ name: `RSS ≤ 400 MB ${n} (peak over the run)`, figure: `${f0(rss)} MB`, met: rss <= 400 });
+    const cap = HEAP_MB > 0 ? `, old space capped at ${HEAP_MB} MB` : '';
+    list.push({
+      name: `RSS ≤ 400 MB ${n} (peak over the run${cap})`,
+      figure: `${f0(rss)} MB`,
+      met: rss <= 400,
+    });
     list.push({
       name: `event-loop max delay during sign-ups ≤ 50 ms ${n}`,
       figure: `${f1(large.signupLoop.maxMs)} ms`,
