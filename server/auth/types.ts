@@ -27,7 +27,6 @@ export type AuthSettings = Readonly<{
 export type AuthEventMap = {
   mailQueued: [];
   resetPasswordRequest: [{ userId: string; email: string }];
-  userVerified: [{ userId: string }];
 };
 export type AuthEvents = EventEmitter<AuthEventMap>;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type StoreChange,
   StoreConflictError,
+  type StoreGuard,
   type TokenRecord,
   tokenExpiresAt,
   type UserRecord,
@@ -60,6 +61,35 @@ function freshLinkChanges(
     { type: 'putToken', token: record },
     { type: 'putMail', mail: queuedMail(deps.sealer, kind, user.email, link, now) },
   ];
+}
+
+/**
+ * Commits a password change decided before a slow step (bcrypt): applied to the user as stored now,
+ * so a profile change made meanwhile is kept, and only if the password is still the one that was
+ * checked (and every guard holds) — otherwise `refused()` is thrown and nothing is applied.
+ */
+async function commitPasswordChange(
+  deps: AuthDeps,
+  checked: UserRecord,
+  change: Pick<UserRecord, 'passwordHash' | 'passwordChanged'> & Partial<UserRecord>,
+  alsoChanges: readonly StoreChange[],
+  guards: readonly StoreGuard[],
+  refused: () => AuthError,
+): Promise<UserRecord> {
+  const latest = await deps.store.findUserById(checked.id);
+  if (!latest) throw refused();
+  const updated: UserRecord = { ...latest, ...change };
+  try {
+    await deps.store.commit(
+      [{ type: 'putUser', user: updated }, ...alsoChanges],
+      [{ type: 'passwordUnchanged', userId: checked.id, passwordHash: checked.passwordHash }, ...guards],
+    );
+  } catch (error) {
+    if (error instanceof StoreConflictError && (error.field === 'user' || error.field === 'token'))
+      throw refused();
+    throw error;
+  }
+  return updated;
 }
 
 type FieldProblems = Record<string, { code: string; message: string }[]>;
@@ -181,7 +211,17 @@ export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginRes
 
   const ttl = Math.min(input.ttl ?? settings.accessTokenTtl, settings.maxAccessTokenTtl);
   const { secret, record } = issueToken(user.id, 'access', ttl, deps.clock.now());
-  await deps.store.commit([{ type: 'putToken', token: record }]);
+  try {
+    // Only if the password checked is still the password: a login racing a password change must
+    // not leave a token the change was meant to end.
+    await deps.store.commit(
+      [{ type: 'putToken', token: record }],
+      [{ type: 'passwordUnchanged', userId: user.id, passwordHash: user.passwordHash }],
+    );
+  } catch (error) {
+    if (error instanceof StoreConflictError) throw loginFailed();
+    throw error;
+  }
   return { secret, token: record, user };
 }
 
@@ -223,11 +263,18 @@ export async function verifyEmail(deps: AuthDeps, userId: string, secret: string
     throw invalidVerificationToken();
   }
   const verified: UserRecord = { ...user, emailVerified: true };
-  await deps.store.commit([
-    { type: 'putUser', user: verified },
-    { type: 'deleteUserTokens', userId: user.id, kinds: ['verify'] },
-  ]);
-  deps.events.emit('userVerified', { userId: user.id });
+  try {
+    await deps.store.commit(
+      [
+        { type: 'putUser', user: verified },
+        { type: 'deleteUserTokens', userId: user.id, kinds: ['verify'] },
+      ],
+      [{ type: 'tokenExists', hash: token.hash }],
+    );
+  } catch (error) {
+    if (error instanceof StoreConflictError) throw invalidVerificationToken();
+    throw error;
+  }
   return verified;
 }
 
@@ -292,19 +339,17 @@ export async function resetPassword(
   const { user } = proof;
   const problem = checkPassword(deps, newPassword, user.email, user.username);
   if (problem) throw problem;
-  const now = deps.clock.now();
-  const updated: UserRecord = {
-    ...user,
-    passwordHash: await deps.hasher.hash(newPassword, deps.settings.bcryptRounds),
-    passwordChanged: now.toISOString(),
+  const passwordHash = await deps.hasher.hash(newPassword, deps.settings.bcryptRounds);
+  // The token is spent by this commit; a second use racing this one finds it gone (401).
+  return commitPasswordChange(
+    deps,
+    user,
     // Following the emailed link proves the person reads this mailbox.
-    emailVerified: true,
-  };
-  await deps.store.commit([
-    { type: 'putUser', user: updated },
-    { type: 'deleteUserTokens', userId: user.id },
-  ]);
-  return updated;
+    { passwordHash, passwordChanged: deps.clock.now().toISOString(), emailVerified: true },
+    [{ type: 'deleteUserTokens', userId: user.id }],
+    [{ type: 'tokenExists', hash: proof.token.hash }],
+    authorizationRequired,
+  );
 }
 
 /**
@@ -322,24 +367,28 @@ export async function changePassword(
   if (!(await deps.hasher.compare(oldPassword, user.passwordHash))) throw invalidCurrentPassword();
   const problem = checkPassword(deps, newPassword, user.email, user.username);
   if (problem) throw problem;
+  const passwordHash = await deps.hasher.hash(newPassword, deps.settings.bcryptRounds);
   const now = deps.clock.now();
-  const updated: UserRecord = {
-    ...user,
-    passwordHash: await deps.hasher.hash(newPassword, deps.settings.bcryptRounds),
-    passwordChanged: now.toISOString(),
-  };
-  const changes: StoreChange[] = [{ type: 'putUser', user: updated }];
-  let session: LoginResult | null = null;
+  const changes: StoreChange[] = [];
+  let fresh: ReturnType<typeof issueToken> | null = null;
   if ('keep' in current) {
     changes.push({ type: 'deleteUserTokens', userId: user.id, exceptHash: current.keep.hash });
   } else {
     // The new token lives as long as the old one had left, so "remember me" keeps its meaning.
     const left = Math.max(1, Math.floor((tokenExpiresAt(current.rotate) - now.getTime()) / 1000));
-    const fresh = issueToken(user.id, 'access', left, now);
-    session = { secret: fresh.secret, token: fresh.record, user: updated };
+    fresh = issueToken(user.id, 'access', left, now);
     changes.push({ type: 'deleteUserTokens', userId: user.id }, { type: 'putToken', token: fresh.record });
   }
-  await deps.store.commit(changes);
+  // Another change of this password meanwhile means the old password checked here is no longer it.
+  const updated = await commitPasswordChange(
+    deps,
+    user,
+    { passwordHash, passwordChanged: now.toISOString() },
+    changes,
+    [],
+    invalidCurrentPassword,
+  );
+  const session = fresh ? { secret: fresh.secret, token: fresh.record, user: updated } : null;
   return { user: updated, session };
 }
 

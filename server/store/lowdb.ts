@@ -17,6 +17,7 @@ import {
   type Store,
   type StoreChange,
   StoreConflictError,
+  type StoreGuard,
   type TokenRecord,
   tokenExpiresAt,
   type UserRecord,
@@ -110,7 +111,12 @@ export async function createLowdbStore(file: string, options: LowdbStoreOptions 
     return held === undefined ? [] : typeof held === 'string' ? [held] : [...held];
   };
 
-  const checkUnique = (changes: readonly StoreChange[]) => {
+  const checkPreconditions = (changes: readonly StoreChange[], guards: readonly StoreGuard[]) => {
+    for (const guard of guards) {
+      if (guard.type === 'tokenExists' && !tokens.has(guard.hash)) throw new StoreConflictError('token');
+      if (guard.type === 'passwordUnchanged' && users.get(guard.userId)?.passwordHash !== guard.passwordHash)
+        throw new StoreConflictError('user');
+    }
     for (const change of changes) {
       if (change.type !== 'putUser') continue;
       const { user } = change;
@@ -283,10 +289,10 @@ export async function createLowdbStore(file: string, options: LowdbStoreOptions 
       writer ??= writeLoop();
     });
 
-  const commit = async (changes: readonly StoreChange[]) => {
+  const commit = async (changes: readonly StoreChange[], guards: readonly StoreGuard[] = []) => {
     if (closed) throw new Error('The store is closed');
     if (broken) throw broken;
-    checkUnique(changes);
+    checkPreconditions(changes, guards);
     for (const change of changes) apply(change);
     await persist(changes);
   };

@@ -58,11 +58,26 @@ export type StoreChange =
   | { type: 'putMail'; mail: MailRecord }
   | { type: 'deleteMail'; id: string };
 
-/** A commit broke a uniqueness rule (another request took the email or username first). */
+/**
+ * A precondition a commit checks at the moment it applies, so a rule checked before a slow step
+ * (bcrypt) still holds when the change lands: nothing is applied if one fails.
+ */
+export type StoreGuard =
+  /** The token still exists: spends a single-use token exactly once under concurrency. */
+  | { type: 'tokenExists'; hash: string }
+  /** The user exists and its password has not changed since it was checked. */
+  | { type: 'passwordUnchanged'; userId: string; passwordHash: string };
+
+/**
+ * A commit broke a uniqueness rule (another request took the email or username first), or one of
+ * its guards no longer held (`token`, `user`).
+ */
 export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
-  constructor(readonly field: 'email' | 'username' | 'id') {
-    super(`${field} already taken`);
+  constructor(readonly field: 'email' | 'username' | 'token' | 'user') {
+    super(
+      field === 'email' || field === 'username' ? `${field} already taken` : `${field} changed meanwhile`,
+    );
   }
 }
 
@@ -83,9 +98,10 @@ export interface Store {
   listDueMail(now: Date, limit: number): Promise<MailRecord[]>;
   /**
    * Applies the changes atomically and resolves once they are durable (on disk). Throws
-   * StoreConflictError, leaving nothing applied, if a putUser would break email/username uniqueness.
+   * StoreConflictError, leaving nothing applied, if a putUser would break email/username uniqueness
+   * or a guard does not hold.
    */
-  commit(changes: readonly StoreChange[]): Promise<void>;
+  commit(changes: readonly StoreChange[], guards?: readonly StoreGuard[]): Promise<void>;
   /** Deletes tokens whose lifetime ended before `now`; returns how many went. */
   sweepExpiredTokens(now: Date): Promise<number>;
   /** Waits for pending writes, then releases the file. */

@@ -317,3 +317,67 @@ describe('auth/users', () => {
     assert.equal(await domain.deps.store.findUserByEmail('ada@example.com'), null);
   });
 });
+
+describe('auth/users under concurrency', () => {
+  let domain: DomainHarness;
+  beforeEach(async () => {
+    domain = await createDomain();
+  });
+  afterEach(async () => {
+    await domain.close();
+  });
+  after(closeHasher);
+
+  async function verifiedUser(email: string) {
+    const user = await signUp(domain.deps, { email, password: PASSWORD }, 'reject');
+    const mail = (await domain.queuedMail()).find((m) => m.to === email && m.kind === 'verify');
+    return verifyEmail(domain.deps, user!.id, secretFrom(mail!.link, 'token'));
+  }
+
+  test('a reset link used twice at the same moment works exactly once', async () => {
+    await verifiedUser('race@example.com');
+    await requestPasswordReset(domain.deps, 'race@example.com');
+    const mail = (await domain.queuedMail()).find((m) => m.kind === 'reset')!;
+    const secret = secretFrom(mail.link, 'access_token');
+    const results = await Promise.allSettled([
+      resetPassword(domain.deps, secret, 'first new password'),
+      resetPassword(domain.deps, secret, 'second new password'),
+    ]);
+    assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1);
+    const refused = results.find((result) => result.status === 'rejected');
+    assert.ok(refused && code('AUTHORIZATION_REQUIRED', 401)(refused.reason));
+    const winner = results[0]?.status === 'fulfilled' ? 'first new password' : 'second new password';
+    assert.ok(await logIn(domain.deps, { email: 'race@example.com', password: winner }));
+  });
+
+  test('a login racing a password change never leaves a token the change meant to end', async () => {
+    const user = await verifiedUser('racing@example.com');
+    const here = await logIn(domain.deps, { email: 'racing@example.com', password: PASSWORD });
+    for (let round = 0; round < 5; round++) {
+      const current = (await domain.deps.store.findUserById(user.id))!;
+      const oldPassword = round === 0 ? PASSWORD : `new password number ${round - 1}`;
+      const [login] = await Promise.allSettled([
+        logIn(domain.deps, { email: 'racing@example.com', password: oldPassword }),
+        changePassword(domain.deps, current, oldPassword, `new password number ${round}`, {
+          keep: here.token,
+        }),
+      ]);
+      if (login.status === 'fulfilled') {
+        assert.equal(await authenticate(domain.deps, login.value.secret), null, `round ${round}`);
+      } else {
+        assert.ok(code('LOGIN_FAILED', 401)(login.reason));
+      }
+    }
+  });
+
+  test('a profile change made while a password change hashes is kept', async () => {
+    const user = await verifiedUser('keep@example.com');
+    const here = await logIn(domain.deps, { email: 'keep@example.com', password: PASSWORD });
+    const changing = changePassword(domain.deps, user, PASSWORD, 'a new long password', { keep: here.token });
+    await updateProfile(domain.deps, user, { username: 'renamed' }, here.token.hash);
+    const { user: after } = await changing;
+    assert.equal(after.username, 'renamed');
+    assert.equal((await domain.deps.store.findUserById(user.id))?.username, 'renamed');
+    assert.ok(await logIn(domain.deps, { username: 'renamed', password: 'a new long password' }));
+  });
+});

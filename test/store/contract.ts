@@ -89,6 +89,40 @@ export function runStoreContract(name: string, makeFactory: () => Promise<StoreF
       assert.equal(await store.findUserById('u2'), null);
     });
 
+    test('guards: a commit whose token is gone or whose password changed applies nothing', async () => {
+      await store.commit([
+        { type: 'putUser', user: user('u1', 'a@example.com') },
+        { type: 'putToken', token: token('r1', 'u1', 'reset') },
+      ]);
+      const spend = [{ type: 'deleteToken', hash: 'r1' }] as const;
+      await store.commit(
+        [...spend, { type: 'putToken', token: token('a1', 'u1') }],
+        [{ type: 'tokenExists', hash: 'r1' }],
+      );
+      await assert.rejects(
+        store.commit(
+          [...spend, { type: 'putToken', token: token('a2', 'u1') }],
+          [{ type: 'tokenExists', hash: 'r1' }],
+        ),
+        (error: unknown) => error instanceof StoreConflictError && error.field === 'token',
+      );
+      assert.equal(await store.findToken('a2'), null, 'nothing of the refused commit applied');
+      const current = (await store.findUserById('u1'))!;
+      await assert.rejects(
+        store.commit(
+          [{ type: 'putToken', token: token('a3', 'u1') }],
+          [{ type: 'passwordUnchanged', userId: 'u1', passwordHash: 'some older hash' }],
+        ),
+        (error: unknown) => error instanceof StoreConflictError && error.field === 'user',
+      );
+      assert.equal(await store.findToken('a3'), null);
+      await store.commit(
+        [{ type: 'putToken', token: token('a4', 'u1') }],
+        [{ type: 'passwordUnchanged', userId: 'u1', passwordHash: current.passwordHash }],
+      );
+      assert.ok(await store.findToken('a4'));
+    });
+
     test('updating a user moves its email and username indexes', async () => {
       await store.commit([{ type: 'putUser', user: user('u1', 'old@example.com', 'old') }]);
       await store.commit([{ type: 'putUser', user: user('u1', 'new@example.com', 'new') }]);
