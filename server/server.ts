@@ -55,14 +55,25 @@ export type RunningServer = {
  */
 export async function startServer(
   initial: Config,
-  overrides: { clock?: Clock; log?: Logger; mailPollInterval?: number } = {},
+  overrides: {
+    clock?: Clock;
+    log?: Logger;
+    mailPollInterval?: number;
+    /** What to do when the store can no longer write (the process entry exits). */
+    onStoreBroken?: (error: Error) => void;
+  } = {},
 ): Promise<RunningServer> {
   let config = initial;
   const log = overrides.log ?? createLogger(config.logLevel);
   if (config.usingDevelopmentSessionKey)
     log.warn('SESSION_KEYS is not set: using the development key (never in production)');
 
-  const store = await createLowdbStore(config.dbFile);
+  const store = await createLowdbStore(config.dbFile, {
+    onBroken(error) {
+      log.fatal({ err: error }, 'the store cannot write; stopping so a restart reloads what is on disk');
+      overrides.onStoreBroken?.(error);
+    },
+  });
   const hasher = createWorkerPasswordHasher(config.hashWorkers);
   const sealer = createLinkSealer(config.sessionKeys);
   const lifetimes = { verify: config.verifyTokenTtl, reset: config.resetTokenTtl };
@@ -136,7 +147,10 @@ export async function startServer(
 
 async function main() {
   const config = loadConfigFromProcess();
-  const running = await startServer(config);
+  const running = await startServer(config, {
+    // Fail-stop: memory may hold changes the disk lost; a supervisor's restart replays the journal.
+    onStoreBroken: () => process.exit(1),
+  });
   process.stdout.write(`koa-user-management listening on ${running.deps.config.appUrl}\n`);
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -30,6 +30,12 @@ export type LowdbStoreOptions = {
    * ~10,000 sign-ups, often enough that a restart replays little.
    */
   compactAfterBytes?: number;
+  /**
+   * Called once when the journal cannot be written. Memory then holds changes the disk does not,
+   * and every later write is refused; the caller should stop the process so a restart reloads
+   * what is durable (server.ts does).
+   */
+  onBroken?: (error: Error) => void;
 };
 
 /** The lowdb store; `compact` is for tests and tools, the store compacts on its own. */
@@ -274,6 +280,7 @@ export async function createLowdbStore(file: string, options: LowdbStoreOptions 
           cause: error,
         });
         for (const caller of batch) caller.reject(error);
+        options.onBroken?.(broken);
         continue;
       }
       if (!compaction && journalBytes >= Math.max(compactAfterBytes, snapshot.bytes / 4)) {
