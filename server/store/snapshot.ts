@@ -111,33 +111,55 @@ export class SnapshotFile implements Adapter<FileData> {
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string';
+const isInstant = (value: unknown) => isString(value) && !Number.isNaN(Date.parse(value));
+
+type FieldCheck = (value: unknown) => boolean;
+
+// Hand-written rather than zod: 200k records must check in milliseconds at start. Every field the
+// code reads is checked, so a damaged record is a clear StoreCorruptError, never a TypeError later
+// (or a token whose NaN expiry never comes).
+const userFields: Record<keyof UserRecord, FieldCheck> = {
+  id: isString,
+  email: isString,
+  username: (value) => value === null || isString(value),
+  passwordHash: isString,
+  emailVerified: (value) => typeof value === 'boolean',
+  created: isInstant,
+  passwordChanged: isInstant,
+};
+const tokenFields: Record<keyof TokenRecord, FieldCheck> = {
+  hash: isString,
+  userId: isString,
+  kind: (value) => value === 'access' || value === 'reset' || value === 'verify',
+  created: isInstant,
+  ttl: (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
+};
+const mailFields: Record<keyof MailRecord, FieldCheck> = {
+  id: isString,
+  kind: (value) => value === 'verify' || value === 'reset' || value === 'signup-attempt',
+  to: isString,
+  sealedLink: isString,
+  created: isInstant,
+  attempts: (value) => Number.isSafeInteger(value),
+  nextAttempt: isInstant,
+  lastError: (value) => value === null || isString(value),
+};
+
+function recordProblem(what: string, fields: Record<string, FieldCheck>, value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return `a ${what} is not an object`;
+  const record = value as Record<string, unknown>;
+  for (const [field, check] of Object.entries(fields)) {
+    if (!check(record[field])) return `a ${what} has a missing or malformed "${field}"`;
+  }
+  return null;
+}
 
 /** Why a user record cannot be one, or null when it looks right. */
-export function userProblem(value: unknown): string | null {
-  const u = value as Partial<UserRecord> | null;
-  if (typeof u !== 'object' || u === null) return 'a user is not an object';
-  if (!isString(u.id) || !isString(u.email) || !isString(u.passwordHash))
-    return 'a user lacks id, email or passwordHash';
-  return null;
-}
-
+export const userProblem = (value: unknown) => recordProblem('user', userFields, value);
 /** Why a token record cannot be one, or null when it looks right. */
-export function tokenProblem(value: unknown): string | null {
-  const t = value as Partial<TokenRecord> | null;
-  if (typeof t !== 'object' || t === null) return 'a token is not an object';
-  if (!isString(t.hash) || !isString(t.userId) || typeof t.ttl !== 'number')
-    return 'a token lacks hash, userId or ttl';
-  return null;
-}
-
+export const tokenProblem = (value: unknown) => recordProblem('token', tokenFields, value);
 /** Why a mail record cannot be one, or null when it looks right. */
-export function mailProblem(value: unknown): string | null {
-  const m = value as Partial<MailRecord> | null;
-  if (typeof m !== 'object' || m === null) return 'a mail is not an object';
-  if (!isString(m.id) || !isString(m.to) || !isString(m.nextAttempt))
-    return 'a mail lacks id, to or nextAttempt';
-  return null;
-}
+export const mailProblem = (value: unknown) => recordProblem('mail', mailFields, value);
 
 function checkSnapshot(file: string, data: unknown): asserts data is FileData {
   const fail = (why: string): never => {

@@ -27,6 +27,14 @@ const corruptFiles: Array<[string, string]> = [
     'a user without a hash',
     '{"version":1,"users":[{"id":"u1","email":"a@example.com"}],"tokens":[],"mails":[]}',
   ],
+  [
+    'a user whose username is a number',
+    '{"version":1,"users":[{"id":"u1","email":"a@example.com","username":5,"passwordHash":"x","emailVerified":true,"created":"2026-01-01T00:00:00.000Z","passwordChanged":"2026-01-01T00:00:00.000Z"}],"tokens":[],"mails":[]}',
+  ],
+  [
+    'a token without a creation time (it would never expire)',
+    '{"version":1,"users":[],"tokens":[{"hash":"h","userId":"u1","kind":"access","ttl":60}],"mails":[]}',
+  ],
 ];
 for (const [name, content] of corruptFiles) {
   test(`a file that is ${name} is refused at start and left untouched`, async () => {
