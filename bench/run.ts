@@ -591,7 +591,7 @@ ${checks.map((check) => `| ${check.name} | ${check.figure} | ${check.met ? 'met'
   is to measure production. Logins are all correct, so the limiter gives every attempt back and
   clears the account; sign-ups carry one \`X-Forwarded-For\` address each (with \`TRUST_PROXY=true\`,
   as behind a proxy): a crowd of new users, not one abuser. The limiter's cost is in every figure.
-- **Heap cap:** ${HEAP_MB > 0 ? `the server runs with \`--max-old-space-size=${HEAP_MB}\`, as a deployment with a 400 MB memory budget would. Without a cap V8 lets garbage grow to ~3× the live heap (~100 MB at 100k users) before a full collection, and RSS peaked at 460–520 MB in runs here (\`npm run bench -- --heap-mb 0\`).` : 'none: V8 sizes the heap itself (`--heap-mb 256` caps it).'}
+- **Heap cap:** ${HEAP_MB > 0 ? `the server runs with \`--max-old-space-size=${HEAP_MB}\`, as a deployment with a 400 MB memory budget would. Without a cap V8 lets garbage grow to ~3× the live heap (~100 MB at 100k users) before a full collection, and RSS peaked at 460–590 MB in runs here (\`npm run bench -- --heap-mb 0\`).` : 'none: V8 sizes the heap itself (`--heap-mb 256` caps it).'}
 - **Bare route:** \`GET /healthz\` of the same app: every middleware, no token look-up, no store. It is
   routed by the page router after the API router has looked at it, which is why it can be a little
   slower than \`/api/users/me\`: the token look-up (SHA-256, two map hits) costs less than that routing.
