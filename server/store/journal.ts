@@ -16,6 +16,7 @@ import { type StoreChange, StoreCorruptError } from './store.js';
 /** One journal file on disk, by number. */
 export type JournalFile = { generation: number; path: string };
 
+/** One line of the journal: a group commit's changes and its place in the sequence (1, 2, 3 …). */
 export type JournalEntry = { seq: number; changes: StoreChange[] };
 
 /** The journal files of `snapshotFile`, oldest first. */
@@ -35,10 +36,12 @@ export async function listJournalFiles(snapshotFile: string): Promise<JournalFil
     .sort((a, b) => a.generation - b.generation);
 }
 
+/** Where journal file number `generation` of `snapshotFile` lives: beside it, in the same folder. */
 export function journalPath(snapshotFile: string, generation: number): string {
   return `${snapshotFile}.journal.${generation}`;
 }
 
+/** An entry as the line appended to the journal, newline included. */
 export function encodeEntry(entry: JournalEntry): string {
   return `${JSON.stringify(entry)}\n`;
 }
