@@ -3,8 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { createWorkerPasswordHasher } from '../../server/auth/password-hasher.js';
 import { verifyAgainstDummy } from '../../server/auth/passwords.js';
+import { createWorkerPasswordHasher } from '../../server/hashing/worker-pool.js';
 
 const hasher = createWorkerPasswordHasher(2);
 after(() => hasher.close());
@@ -44,5 +44,5 @@ test('no module on the main thread imports bcryptjs: only the worker file does',
     const code = await readFile(path.join(serverDir, name), 'utf8');
     if (/from\s+['"]bcryptjs['"]|import\(\s*['"]bcryptjs['"]\s*\)/.test(code)) importers.push(name);
   }
-  assert.deepEqual(importers, [path.join('auth', 'bcrypt-worker.mjs')]);
+  assert.deepEqual(importers, [path.join('hashing', 'bcrypt-worker.mjs')]);
 });
