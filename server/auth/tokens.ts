@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { TokenKind, TokenRecord } from '../store/store.js';
 import { tokenExpiresAt } from '../store/store.js';
 
@@ -34,11 +34,4 @@ export function issueToken(
     secret,
     record: { hash: hashToken(secret), userId, kind, created: now.toISOString(), ttl: ttlSeconds },
   };
-}
-
-/** Constant-time string comparison, for secrets compared outside the hash index. */
-export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
