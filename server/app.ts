@@ -10,7 +10,7 @@ import { createApiRouter } from './api/users.js';
 import type { AuthDeps } from './auth/types.js';
 import { createPageRouter } from './boot/routes.js';
 import type { Deps } from './deps.js';
-import { resolveAccessToken } from './middleware/access-token.js';
+import { authOf, resolveAccessToken } from './middleware/access-token.js';
 import { parseBodies } from './middleware/body.js';
 import { protectForms } from './middleware/csrf.js';
 import { handleErrors, wantsJson } from './middleware/errors.js';
@@ -97,7 +97,7 @@ export function createApp(deps: Deps): Koa {
   // Before every router, so no path variant of a login or reset route can skip it (RATE_LIMITS=off: load tests).
   if (config.rateLimits) app.use(throttleAuth({ users: deps.store }));
   app.use(async function pageLocals(ctx, next) {
-    const current = ctx.state.auth as { user: { email: string } } | null;
+    const current = authOf(ctx);
     ctx.state.currentUser = current ? { email: current.user.email } : null;
     ctx.state.devOutbox = Boolean(deps.outbox) && !config.isProduction;
     await next();

@@ -76,11 +76,7 @@ export async function verifyAgainstDummy(
   return false;
 }
 
-const dummyHashes = new Map<number, string>();
+/** The dummy hash at the configured cost, so the unknown-user compare takes as long as a real one. */
 function dummyHashFor(rounds: number): string {
-  const cached = dummyHashes.get(rounds);
-  if (cached) return cached;
-  const hash = DUMMY_HASH.replace('$10$', `$${String(rounds).padStart(2, '0')}$`);
-  dummyHashes.set(rounds, hash);
-  return hash;
+  return DUMMY_HASH.replace('$10$', `$${String(rounds).padStart(2, '0')}$`);
 }

@@ -232,7 +232,7 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
 
   router.post('/resend-verification', async (ctx) => {
     const form = readForm(emailForm, ctx);
-    await resendVerification(auth, form.email.trim());
+    await resendVerification(auth, form.email);
     await renderResponse(ctx, {
       title: 'Check your email',
       heading: 'Check your email',

@@ -103,6 +103,5 @@ export function handleErrors(log: Logger): Middleware {
       ctx.type = 'text';
       ctx.body = error.message;
     }
-    ctx.status = error.status;
   };
 }
