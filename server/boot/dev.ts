@@ -1,0 +1,32 @@
+import Router from '@koa/router';
+import { noStore, type PageDeps, redirectTo } from './render.js';
+
+/** Health check, the development outbox, and GETs of form-only paths. */
+export function utilityRoutes({ deps }: PageDeps): Router {
+  const router = new Router();
+
+  // A reload of a form's answer page (or a bookmarked one) asks for these with GET: go back to the forms.
+  for (const formOnly of [
+    '/login',
+    '/signup',
+    '/logout-all',
+    '/resend-verification',
+    '/request-password-reset',
+  ]) {
+    router.get(formOnly, (ctx) => redirectTo(ctx, '/'));
+  }
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  const outbox = deps.outbox;
+  if (outbox && !deps.config.isProduction) {
+    router.get('/dev/outbox', async (ctx) => {
+      noStore(ctx);
+      await ctx.render('outbox', { title: 'Dev outbox', messages: await outbox.list() });
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { text } from './form.js';
+
+/** The log-in form on the index page: `email` holds an email or a username. */
+export const loginForm = z.object({
+  email: text(254),
+  password: text(1024),
+  remember: text(10),
+  next: text(2000),
+});
+export type LoginForm = z.infer<typeof loginForm>;
+
+/**
+ * The same words for an unknown user and a wrong password, so the page does not tell which
+ * accounts exist; the unverified case has its own, with a way to resend the link.
+ */
+export const loginMessages = {
+  missingEmail: 'Enter your email or username.',
+  missingPassword: 'Enter your password.',
+  failed: 'The email, username or password is not right.',
+  unverified:
+    'Your email address is not verified yet. Follow the link in the email we sent you, or have a new one sent.',
+} as const;
+
+/** What the log-in card shows again after a failed attempt: everything but the password. */
+export function loginValues(form: LoginForm): { loginEmail: string; remember: boolean } {
+  return { loginEmail: form.email, remember: form.remember === 'on' };
+}
+
+/** Missing fields, said beside each before any work is done; null when both are there. */
+export function missingLoginFields(form: LoginForm): Record<string, string> | null {
+  const errors: Record<string, string> = {};
+  if (!form.email.trim()) errors.email = loginMessages.missingEmail;
+  if (!form.password) errors.password = loginMessages.missingPassword;
+  return Object.keys(errors).length > 0 ? errors : null;
+}

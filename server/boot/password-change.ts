@@ -1,0 +1,61 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { changePassword } from '../auth/users.js';
+import { pageSessionRemembered, startPageSession } from '../middleware/page-session.js';
+import { hasCode, isValidationError, readBody } from './forms/form.js';
+import { changeErrors, changeForm, changeMessages } from './forms/password-change.js';
+import { noStore, type PageDeps, requireLogin } from './render.js';
+
+/** A logged-in person changes the password; every other session of theirs ends. */
+export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
+  const router = new Router();
+  const minLength = deps.config.passwordMinLength;
+  const showForm = async (ctx: Context, status: number, errors: Record<string, string>, success = false) => {
+    ctx.status = status;
+    await ctx.render('change-password', {
+      title: Object.keys(errors).length > 0 ? 'Error: Change password' : 'Change password',
+      errors,
+      success,
+      passwordMinLength: minLength,
+    });
+  };
+
+  router.get('/change-password', async (ctx) => {
+    if (!requireLogin(ctx, '/change-password')) return;
+    noStore(ctx);
+    await showForm(ctx, 200, {});
+  });
+
+  router.post('/change-password', async (ctx) => {
+    const current = requireLogin(ctx, '/change-password');
+    if (!current) return;
+    noStore(ctx);
+    const form = readBody(changeForm, ctx);
+    if (!form.oldPassword) return showForm(ctx, 400, { oldPassword: changeMessages.missingOld });
+    if (form.newPassword !== form.confirmation)
+      return showForm(ctx, 422, { confirmation: changeMessages.mismatch });
+    try {
+      const inBrowserSession = current.transport === 'session';
+      const { session } = await changePassword(
+        auth,
+        current.user,
+        form.oldPassword,
+        form.newPassword,
+        inBrowserSession ? { rotate: current.token } : { keep: current.token },
+      );
+      // A fresh session for this browser; every other token of the user is gone.
+      if (session) {
+        const remember = pageSessionRemembered(ctx);
+        startPageSession(ctx, session.secret, { remember, ttlSeconds: session.token.ttl });
+      }
+    } catch (error) {
+      if (hasCode(error, 'INVALID_PASSWORD'))
+        return showForm(ctx, 400, { oldPassword: changeMessages.wrongOld });
+      if (isValidationError(error)) return showForm(ctx, 422, changeErrors(error, minLength));
+      throw error;
+    }
+    await showForm(ctx, 200, {}, true);
+  });
+
+  return router;
+}

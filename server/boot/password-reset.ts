@@ -1,0 +1,87 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { isResetTokenValid, requestPasswordReset, resetPassword } from '../auth/users.js';
+import { endPageSession } from '../middleware/page-session.js';
+import { hasCode, isValidationError, readBody, readForm } from './forms/form.js';
+import { resetErrors, resetForm, resetMessages, resetQuery } from './forms/password-reset.js';
+import { emailForm, forgotMessages } from './forms/sign-up.js';
+import { noStore, type PageDeps, renderIndex, renderResponse } from './render.js';
+
+async function renderInvalidResetLink(ctx: Context): Promise<void> {
+  ctx.status = 401;
+  await renderResponse(ctx, {
+    title: 'Invalid link',
+    heading: 'This reset link is invalid or has expired',
+    message: 'Reset links work once and only for a short time. Ask for a new one.',
+    link: { href: '/#forgot-heading', text: 'Ask for a new link' },
+  });
+}
+
+/** Forgot password: ask for a link, open it, choose a new password. */
+export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
+  const router = new Router();
+  const minLength = deps.config.passwordMinLength;
+  const showForm = async (ctx: Context, accessToken: string, errors: Record<string, string> = {}) => {
+    await ctx.render('password-reset', {
+      title: Object.keys(errors).length > 0 ? 'Error: Choose a new password' : 'Choose a new password',
+      accessToken,
+      errors,
+      passwordMinLength: minLength,
+    });
+  };
+
+  router.post('/request-password-reset', async (ctx) => {
+    const form = readBody(emailForm, ctx);
+    if (!form.email.trim()) {
+      ctx.status = 400;
+      await renderIndex(ctx, deps, { errors: { forgot: { email: forgotMessages.missingEmail } } });
+      return;
+    }
+    await requestPasswordReset(auth, form.email);
+    await renderResponse(ctx, {
+      title: 'Check your email',
+      heading: 'Check your email',
+      message: 'Check your email for further instructions.',
+      link: { href: '/', text: 'Back to log in' },
+    });
+  });
+
+  router.get('/reset-password', async (ctx) => {
+    noStore(ctx);
+    const { access_token: token } = readForm(resetQuery, { access_token: ctx.query.access_token });
+    // Showing the form never spends the link: mail scanners open links too.
+    if (!(await isResetTokenValid(auth, token))) return renderInvalidResetLink(ctx);
+    await showForm(ctx, token);
+  });
+
+  router.post('/reset-password', async (ctx) => {
+    noStore(ctx);
+    const form = readBody(resetForm, ctx);
+    if (!(await isResetTokenValid(auth, form.access_token))) return renderInvalidResetLink(ctx);
+    if (form.password !== form.confirmation) {
+      ctx.status = 422;
+      return showForm(ctx, form.access_token, { confirmation: resetMessages.mismatch });
+    }
+    try {
+      await resetPassword(auth, form.access_token, form.password);
+    } catch (error) {
+      if (isValidationError(error)) {
+        ctx.status = 422;
+        return showForm(ctx, form.access_token, resetErrors(error, minLength));
+      }
+      if (hasCode(error, 'INVALID_TOKEN', 'AUTHORIZATION_REQUIRED', 'INVALID_RESET_TOKEN'))
+        return renderInvalidResetLink(ctx);
+      throw error;
+    }
+    endPageSession(ctx);
+    await renderResponse(ctx, {
+      title: 'Password reset',
+      heading: 'Password reset success',
+      message:
+        'Your password has been changed and every session has been logged out. Log in with the new password.',
+      link: { href: '/', text: 'Log in' },
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,70 @@
+import type { Context } from 'koa';
+import type { AuthDeps } from '../auth/types.js';
+import type { Deps } from '../deps.js';
+import { authOf, type RequestAuth } from '../middleware/access-token.js';
+
+/** What every page route gets: the app's deps and the part of them the domain sees. */
+export type PageDeps = { deps: Deps; auth: AuthDeps };
+
+/** The index page's three forms: what each shows again and the messages beside its fields. */
+export type IndexState = {
+  values?: Partial<{
+    loginEmail: string;
+    signupEmail: string;
+    signupUsername: string;
+    forgotEmail: string;
+    remember: boolean;
+  }>;
+  errors?: Partial<Record<'login' | 'signup' | 'forgot', Record<string, string>>>;
+  /** A message inside the log-in card (a failed log-in), and whether it offers a resend. */
+  loginAlert?: { message: string; resendEmail?: string };
+  next?: string;
+};
+
+export async function renderIndex(ctx: Context, deps: Deps, state: IndexState = {}): Promise<void> {
+  await ctx.render('index', {
+    title: state.errors || state.loginAlert ? 'Error: Welcome' : 'Welcome',
+    values: {
+      loginEmail: '',
+      signupEmail: '',
+      signupUsername: '',
+      forgotEmail: '',
+      remember: false,
+      ...state.values,
+    },
+    errors: state.errors ?? {},
+    loginAlert: state.loginAlert ?? null,
+    next: state.next ?? '',
+    passwordMinLength: deps.config.passwordMinLength,
+  });
+}
+
+/** A one-card answer page: a heading, a sentence, a next step. */
+export type ResponsePage = {
+  title: string;
+  heading: string;
+  message: string;
+  link?: { href: string; text: string };
+  resend?: { email: string };
+};
+
+export async function renderResponse(ctx: Context, page: ResponsePage): Promise<void> {
+  await ctx.render('response', page);
+}
+
+/** Pages that show account data must not be kept by the browser (the back button after log-out). */
+export function noStore(ctx: Context): void {
+  ctx.set('Cache-Control', 'no-store');
+}
+
+export function redirectTo(ctx: Context, location: string): void {
+  ctx.status = 303;
+  ctx.redirect(location);
+}
+
+/** The logged-in person, or a 303 to the log-in form that comes back to `path`. */
+export function requireLogin(ctx: Context, path: string): RequestAuth | null {
+  const current = authOf(ctx);
+  if (!current) redirectTo(ctx, `/?next=${encodeURIComponent(path)}`);
+  return current;
+}

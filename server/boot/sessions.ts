@@ -1,0 +1,82 @@
+import Router from '@koa/router';
+import { identifierFields, logIn, logOut, logOutEverywhere } from '../auth/users.js';
+import { authOf } from '../middleware/access-token.js';
+import { endPageSession, startPageSession } from '../middleware/page-session.js';
+import { safeRedirectPath } from '../middleware/safe-redirect.js';
+import { hasCode, readBody } from './forms/form.js';
+import { loginForm, loginMessages, loginValues, missingLoginFields } from './forms/login.js';
+import { noStore, type PageDeps, redirectTo, renderIndex, renderResponse } from './render.js';
+
+/** Log in, home, log out, log out everywhere. */
+export function sessionRoutes({ deps, auth }: PageDeps): Router {
+  const router = new Router();
+
+  router.get('/', async (ctx) => {
+    await renderIndex(ctx, deps, { next: safeRedirectPath(ctx.query.next) ?? '' });
+  });
+
+  router.post('/login', async (ctx) => {
+    const form = readBody(loginForm, ctx);
+    const next = safeRedirectPath(form.next) ?? '';
+    const values = loginValues(form);
+    const missing = missingLoginFields(form);
+    if (missing) {
+      ctx.status = 400;
+      await renderIndex(ctx, deps, { values, errors: { login: missing }, next });
+      return;
+    }
+    const identifier = form.email.trim();
+    try {
+      const result = await logIn(auth, { ...identifierFields(identifier), password: form.password });
+      const previous = authOf(ctx);
+      if (previous?.transport === 'session') await logOut(auth, previous.token);
+      startPageSession(ctx, result.secret, { remember: values.remember, ttlSeconds: result.token.ttl });
+      redirectTo(ctx, next || '/home');
+    } catch (error) {
+      if (!hasCode(error, 'LOGIN_FAILED', 'LOGIN_FAILED_EMAIL_NOT_VERIFIED')) throw error;
+      ctx.status = 401;
+      const tryAgain = { href: next ? `/?next=${encodeURIComponent(next)}` : '/', text: 'Try again' };
+      const unverified = error.code === 'LOGIN_FAILED_EMAIL_NOT_VERIFIED';
+      await renderResponse(ctx, {
+        title: 'Login failed',
+        heading: 'Login failed',
+        message: unverified ? loginMessages.unverified : loginMessages.failed,
+        link: tryAgain,
+        ...(unverified ? { resend: { email: identifier } } : {}),
+      });
+    }
+  });
+
+  router.get('/home', async (ctx) => {
+    const current = authOf(ctx);
+    if (!current) return redirectTo(ctx, '/?next=/home');
+    noStore(ctx);
+    await ctx.render('home', {
+      title: 'Home',
+      email: current.user.email,
+      username: current.user.username ?? '',
+      emailVerified: current.user.emailVerified,
+    });
+  });
+
+  router.get('/logout', async (ctx) => {
+    noStore(ctx);
+    await ctx.render('logout', { title: 'Log out' });
+  });
+
+  router.post('/logout', async (ctx) => {
+    const current = authOf(ctx);
+    if (current) await logOut(auth, current.token);
+    endPageSession(ctx);
+    redirectTo(ctx, '/');
+  });
+
+  router.post('/logout-all', async (ctx) => {
+    const current = authOf(ctx);
+    if (current) await logOutEverywhere(auth, current.user.id);
+    endPageSession(ctx);
+    redirectTo(ctx, '/');
+  });
+
+  return router;
+}
