@@ -76,9 +76,8 @@ export async function startServer(
   });
   const hasher = createWorkerPasswordHasher(config.hashWorkers);
   const sealer = createLinkSealer(config.sessionKeys);
-  const lifetimes = { verify: config.verifyTokenTtl, reset: config.resetTokenTtl };
-  const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir, lifetimes);
-  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, lifetimes) : outbox!;
+  const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir);
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : outbox!;
   const events = createAuthEvents();
   const clock = overrides.clock ?? { now: () => new Date() };
 

@@ -1,46 +1,78 @@
-import { randomUUID } from 'node:crypto';
-import type { MailKind, MailRecord } from '../store/store.js';
-import type { LinkSealer } from './sealed-links.js';
-import type { AuthSettings } from './types.js';
+import type { MailKind } from '../mail/mailer.js';
+import type { NewMail, NewToken, UserId } from '../store/store.js';
+import { emailKey } from './canonical.js';
+import { issueToken } from './tokens.js';
+import type { AuthDeps, AuthSettings } from './types.js';
 
 /**
- * An email to record in the same commit as the change that needs it; the mail queue delivers it
- * after the response, so its timing and its failures never show in the answer.
+ * Links people wait for (and a warning that someone is taking the account) go first; notices
+ * that ask nothing of their reader never hold them up.
  */
-export function queuedMail(
-  sealer: LinkSealer,
+const PRIORITY: Record<MailKind, number> = {
+  verify: 0,
+  reset: 0,
+  'email-confirm': 0,
+  'email-change-notice': 0,
+  'signup-attempt': 1,
+  'email-taken-notice': 1,
+};
+
+/**
+ * An email to record in the same write as the change that needs it; the mail queue delivers it
+ * after the response, so its timing and its failures never show in the answer. With `token`, the
+ * queue drops the email instead of sending it once that token is gone (spent, replaced, expired).
+ */
+export function newMail(
+  deps: AuthDeps,
   kind: MailKind,
   to: string,
-  link: string,
-  now: Date,
-): MailRecord {
+  options: { link?: string; token?: NewToken; params?: Record<string, string> } = {},
+): NewMail {
+  const now = deps.clock.now().toISOString();
   return {
-    id: randomUUID(),
     kind,
+    priority: PRIORITY[kind],
     to,
-    sealedLink: sealer.seal(link),
-    created: now.toISOString(),
-    attempts: 0,
-    nextAttempt: now.toISOString(),
-    lastError: null,
+    toKey: emailKey(to) ?? to.toLowerCase(),
+    sealedLink: options.link ? deps.sealer.seal(options.link) : null,
+    tokenHash: options.token?.hash ?? null,
+    params: options.params ?? {},
+    created: now,
+    nextAttempt: now,
   };
 }
 
-/** Links are built from APP_URL only: a forged Host header must not redirect a reset link. */
-export function verificationLink(settings: AuthSettings, userId: string, secret: string): string {
-  const url = new URL('/verify', settings.appUrl);
-  url.searchParams.set('uid', userId);
-  url.searchParams.set('token', secret);
-  return url.href;
+/** The lifetime of each link kind's token, in seconds. */
+function ttlOf(settings: AuthSettings, kind: 'verify' | 'reset' | 'email-confirm' | 'email-cancel'): number {
+  return kind === 'reset' ? settings.resetTokenTtl : settings.verifyTokenTtl;
 }
 
-export function passwordResetLink(settings: AuthSettings, secret: string): string {
-  const url = new URL('/reset-password', settings.appUrl);
-  url.searchParams.set('access_token', secret);
-  return url.href;
+/** A fresh single-use token of `kind` and the emailed link that carries it (built from APP_URL only). */
+export function linkToken(
+  deps: AuthDeps,
+  userId: UserId,
+  kind: 'verify' | 'reset' | 'email-confirm' | 'email-cancel',
+): { token: NewToken; link: string } {
+  const { secret, record } = issueToken(kind, ttlOf(deps.settings, kind), deps.clock.now());
+  // A forged Host header must never redirect a link: every link is built from APP_URL.
+  const url = new URL(pathOf(kind), deps.settings.appUrl);
+  if (kind === 'reset') url.searchParams.set('access_token', secret);
+  else {
+    url.searchParams.set('uid', String(userId));
+    url.searchParams.set('token', secret);
+  }
+  return { token: record, link: url.href };
 }
 
-/** Where the owner of an address someone tried to sign up with can log in or reset instead. */
+function pathOf(kind: 'verify' | 'reset' | 'email-confirm' | 'email-cancel'): string {
+  if (kind === 'reset') return '/reset-password';
+  // A new address is confirmed on the same page as a first verification: one page proves mailbox
+  // and account together, whichever kind of link it was.
+  if (kind === 'email-cancel') return '/account/email/cancel';
+  return '/verify';
+}
+
+/** Where the owner of an address can log in or reset instead (notices carry no token). */
 export function signInLink(settings: AuthSettings): string {
   return new URL('/', settings.appUrl).href;
 }

@@ -1,6 +1,6 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { normaliseKey } from '../store/store.js';
-import { type AuthError, passwordTooLong, validationFailed } from './errors.js';
+import { foldCase as normaliseKey } from './canonical.js';
+import { type AuthError, passwordProblem, passwordTooLong } from './errors.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /** bcrypt reads at most 72 bytes; more would be cut silently, so longer passwords are refused. */
@@ -20,23 +20,21 @@ export type PasswordContext = { minLength: number; email?: string; username?: st
 export function checkPasswordPolicy(password: string, context: PasswordContext): AuthError | null {
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return passwordTooLong();
   const characters = [...password].length;
-  const problem = (code: string, message: string) => validationFailed({ password: [{ code, message }] });
-  if (characters < context.minLength) {
-    return problem('password.tooShort', `must be at least ${context.minLength} characters`);
-  }
+  const problem = (code: string) => passwordProblem(code, context.minLength);
+  if (characters < context.minLength) return problem('password.tooShort');
   const lowered = normaliseKey(password);
   if (commonPasswords.has(lowered)) {
-    return problem('password.common', 'is one of the most common passwords; choose another');
+    return problem('password.common');
   }
   if (isRepetitiveOrSequential(lowered)) {
-    return problem('password.repetitive', 'is a repeated or sequential pattern; choose another');
+    return problem('password.repetitive');
   }
   const email = context.email ? normaliseKey(context.email) : undefined;
   if (email && (lowered === email || lowered === email.split('@')[0])) {
-    return problem('password.matchesEmail', 'must not be your email address');
+    return problem('password.matchesEmail');
   }
   if (context.username && lowered === normaliseKey(context.username)) {
-    return problem('password.matchesUsername', 'must not be your username');
+    return problem('password.matchesUsername');
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { TokenKind, TokenRecord } from '../store/store.js';
-import { tokenExpiresAt } from '../store/store.js';
+import type { NewToken, TokenKind, TokenRecord } from '../store/store.js';
+import { expiryOf } from '../store/store.js';
 
 /** 48 random bytes in base64url: exactly 64 url-safe characters. */
 export function createTokenSecret(): string {
@@ -17,21 +17,26 @@ export function looksLikeToken(value: string): boolean {
   return /^[A-Za-z0-9_-]{64}$/.test(value);
 }
 
-/** A token is valid up to and including `created + ttl`, and refused one second later. */
-export function isExpired(token: Pick<TokenRecord, 'created' | 'ttl'>, now: Date): boolean {
-  return now.getTime() > tokenExpiresAt(token);
+/** A token is valid up to and including `expiresAt`, and refused one millisecond later. */
+export function isExpired(token: Pick<TokenRecord, 'expiresAt'>, now: Date): boolean {
+  return now.getTime() > Date.parse(token.expiresAt);
 }
 
 /** A new token: the secret goes to its holder once, the record (hash only) to the store. */
 export function issueToken(
-  userId: string,
   kind: TokenKind,
   ttlSeconds: number,
   now: Date,
-): { secret: string; record: TokenRecord } {
+): { secret: string; record: NewToken } {
   const secret = createTokenSecret();
   return {
     secret,
-    record: { hash: hashToken(secret), userId, kind, created: now.toISOString(), ttl: ttlSeconds },
+    record: {
+      hash: hashToken(secret),
+      kind,
+      created: now.toISOString(),
+      ttl: ttlSeconds,
+      expiresAt: expiryOf(now, ttlSeconds),
+    },
   };
 }

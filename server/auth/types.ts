@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Store, TokenRecord, UserRecord } from '../store/store.js';
+import type { Store, TokenRecord, UserId, UserRecord } from '../store/store.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { LinkSealer } from './sealed-links.js';
 
@@ -18,6 +18,14 @@ export type AuthSettings = Readonly<{
   verifyTokenTtl: number;
   bcryptRounds: number;
   passwordMinLength: number;
+  /**
+   * The shortest time (ms) resend-verification and password-reset requests take, whether or not the
+   * account exists or needs mail: a constant-time floor by design, so neither the store's write
+   * cost nor its absence tells who has an account. Default 50.
+   */
+  answerFloorMs?: number;
+  /** The most live access tokens one account keeps; the oldest go first. Default 100. */
+  maxAccessTokens?: number;
 }>;
 
 /**
@@ -26,7 +34,7 @@ export type AuthSettings = Readonly<{
  */
 export type AuthEventMap = {
   mailQueued: [];
-  resetPasswordRequest: [{ userId: string; email: string }];
+  resetPasswordRequest: [{ userId: UserId; email: string }];
 };
 export type AuthEvents = EventEmitter<AuthEventMap>;
 
@@ -56,4 +64,11 @@ export type LoginResult = { secret: string; token: TokenRecord; user: UserRecord
 /** A request's proven identity: the user and the token that proved it. */
 export type Authenticated = { user: UserRecord; token: TokenRecord };
 
-export type ProfileChanges = { email?: string; username?: string | null };
+/**
+ * A profile change. A new `email` needs re-authentication (`currentPassword`, or a token issued in
+ * the last 10 minutes) and stays pending until the link sent to it is followed.
+ */
+export type ProfileChanges = { email?: string; username?: string | null; currentPassword?: string };
+
+/** Proof for a sensitive change (email change, account deletion). */
+export type Reauthentication = { currentPassword?: string };

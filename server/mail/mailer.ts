@@ -1,9 +1,24 @@
-/** Sends the app's emails. Links arrive already built from APP_URL by the domain. */
+/**
+ * Every kind of email the app sends. The domain names the kind when it queues a message; the
+ * table in `mail/kinds.ts` gives each its subject, template and link lifetime.
+ */
+export type MailKind =
+  | 'verify'
+  | 'reset'
+  | 'signup-attempt'
+  | 'email-confirm'
+  | 'email-change-notice'
+  | 'email-taken-notice';
+
+/** One rendered email, ready for a transport. */
+export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
+
+/**
+ * A transport only: it delivers what the queue rendered. A rejection with `responseCode` 5xx is a
+ * permanent refusal (given up after a few tries); anything else is retried with backoff.
+ */
 export interface Mailer {
-  sendVerification(to: string, link: string): Promise<void>;
-  sendPasswordReset(to: string, link: string): Promise<void>;
-  /** Tells an account's owner that someone tried to sign up with their address. */
-  sendSignupAttempt(to: string, link: string): Promise<void>;
+  send(email: OutgoingEmail): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -2,30 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mailer, Outbox, OutboxMessage } from './mailer.js';
-import { type EmailTemplate, type LinkLifetimes, renderEmail } from './render.js';
 
 const SHOWN_AT_MOST = 200;
+
+/** The links in a rendered text body, so the outbox page can make them clickable. */
+function linksIn(text: string): string[] {
+  return [...text.matchAll(/https?:\/\/[^\s<>"')]+/g)].map((match) => match[0]);
+}
 
 /**
  * Development mail: each message becomes a JSON file in `folder`, listed at /dev/outbox, so every
  * flow can be tried with no mail server. Never used with NODE_ENV=production (config refuses it).
  */
-export function createOutboxMailer(folder: string, lifetimes: LinkLifetimes): Mailer & Outbox {
-  const send = async (template: EmailTemplate, to: string, link: string) => {
-    const email = await renderEmail(template, to, link, lifetimes);
-    const created = new Date().toISOString();
-    const message: OutboxMessage = { id: randomUUID(), to, created, links: [link], ...email };
-    await mkdir(folder, { recursive: true });
-    // Name sorts by time; write-then-rename so the listing never reads half a file.
-    const name = `${created.replace(/[:.]/g, '-')}-${message.id}.json`;
-    const temp = path.join(folder, `.${name}.tmp`);
-    await writeFile(temp, JSON.stringify(message, null, 2));
-    await rename(temp, path.join(folder, name));
-  };
+export function createOutboxMailer(folder: string): Mailer & Outbox {
   return {
-    sendVerification: (to, link) => send('verify', to, link),
-    sendPasswordReset: (to, link) => send('reset', to, link),
-    sendSignupAttempt: (to, link) => send('signup-attempt', to, link),
+    async send(email) {
+      const created = new Date().toISOString();
+      const message: OutboxMessage = { id: randomUUID(), created, links: linksIn(email.text), ...email };
+      await mkdir(folder, { recursive: true });
+      // Name sorts by time; write-then-rename so the listing never reads half a file.
+      const name = `${created.replace(/[:.]/g, '-')}-${message.id}.json`;
+      const temp = path.join(folder, `.${name}.tmp`);
+      await writeFile(temp, JSON.stringify(message, null, 2));
+      await rename(temp, path.join(folder, name));
+    },
     async close() {},
     async list() {
       let names: string[];

@@ -1,17 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
+import { MAIL_KINDS } from './kinds.js';
+import type { MailKind } from './mailer.js';
 
 const emailViews = fileURLToPath(new URL('../../views/email/', import.meta.url));
 
-export type EmailTemplate = 'verify' | 'reset' | 'signup-attempt';
-
 export type RenderedEmail = { subject: string; text: string; html: string };
-
-const subjects: Record<EmailTemplate, string> = {
-  verify: 'Confirm your email address',
-  reset: 'Reset your password',
-  'signup-attempt': 'Someone tried to sign up with your email address',
-};
 
 /** How long each kind of link lives, in seconds, so the email can say so. */
 export type LinkLifetimes = { verify: number; reset: number };
@@ -33,18 +27,29 @@ export function describeDuration(seconds: number): string {
   return `${seconds} seconds`;
 }
 
-/** Renders the text and HTML versions of one email from views/email/. */
+/**
+ * Renders the text and HTML versions of one email of `kind` from views/email/. `params` are plain
+ * values the template shows (never a secret); the link arrives opened from its seal.
+ */
 export async function renderEmail(
-  template: EmailTemplate,
+  kind: MailKind,
   to: string,
-  link: string,
+  link: string | null,
   lifetimes: LinkLifetimes,
+  params: Readonly<Record<string, string>> = {},
 ): Promise<RenderedEmail> {
-  const lifetime = template === 'reset' ? lifetimes.reset : lifetimes.verify;
-  const locals = { link, to, appName: 'User management', expiresIn: describeDuration(lifetime) };
+  const spec = MAIL_KINDS[kind];
+  const lifetime = spec.lifetime ? lifetimes[spec.lifetime] : null;
+  const locals = {
+    ...params,
+    link: link ?? '',
+    to,
+    appName: 'User management',
+    expiresIn: lifetime === null ? '' : describeDuration(lifetime),
+  };
   const [text, html] = await Promise.all([
-    ejs.renderFile(`${emailViews}${template}.text.ejs`, locals, { cache: true }),
-    ejs.renderFile(`${emailViews}${template}.html.ejs`, locals, { cache: true }),
+    ejs.renderFile(`${emailViews}${spec.template}.text.ejs`, locals, { cache: true }),
+    ejs.renderFile(`${emailViews}${spec.template}.html.ejs`, locals, { cache: true }),
   ]);
-  return { subject: subjects[template], text, html };
+  return { subject: spec.subject, text, html };
 }

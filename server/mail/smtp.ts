@@ -1,18 +1,23 @@
 import nodemailer from 'nodemailer';
 import type { Mailer } from './mailer.js';
-import { type EmailTemplate, type LinkLifetimes, renderEmail } from './render.js';
 
-/** Delivers over SMTP_URL with nodemailer; a failure rejects, and the queue retries later. */
-export function createSmtpMailer(smtpUrl: string, from: string, lifetimes: LinkLifetimes): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
-  const send = async (template: EmailTemplate, to: string, link: string) => {
-    const email = await renderEmail(template, to, link, lifetimes);
-    await transport.sendMail({ from, to, ...email });
-  };
+/**
+ * Delivers over SMTP_URL with nodemailer on a pooled connection (a few messages in flight share
+ * it, rather than one handshake each); a failure rejects, and the queue retries or gives up.
+ */
+export function createSmtpMailer(
+  smtpUrl: string,
+  from: string,
+  options: { maxConnections?: number } = {},
+): Mailer {
+  const url = new URL(smtpUrl);
+  url.searchParams.set('pool', 'true');
+  url.searchParams.set('maxConnections', String(options.maxConnections ?? 3));
+  const transport = nodemailer.createTransport(url.href);
   return {
-    sendVerification: (to, link) => send('verify', to, link),
-    sendPasswordReset: (to, link) => send('reset', to, link),
-    sendSignupAttempt: (to, link) => send('signup-attempt', to, link),
+    async send(email) {
+      await transport.sendMail({ from, ...email });
+    },
     async close() {
       transport.close();
     },

@@ -1,0 +1,143 @@
+import type { NewMail, NewToken, ProfileChange, UserId, UserRecord } from '../store/store.js';
+import { commit } from './commit.js';
+import {
+  AuthError,
+  type FieldProblems,
+  invalidInput,
+  invalidVerificationToken,
+  reauthenticationRequired,
+} from './errors.js';
+import { linkToken, newMail, signInLink } from './outgoing-mail.js';
+import { passwordMatches } from './sessions.js';
+import { hashToken, isExpired, looksLikeToken } from './tokens.js';
+import type { AuthDeps, Authenticated, ProfileChanges, Reauthentication } from './types.js';
+import { checkEmail, checkUsername, throwIfProblems } from './validation.js';
+
+/** How recent a login must be to stand in for the current password. */
+export const REAUTHENTICATION_WINDOW_SECONDS = 10 * 60;
+
+/**
+ * A sensitive change (email change, account deletion) needs the current password or a token
+ * issued in the last 10 minutes: a stolen long-lived token must not become a permanent takeover.
+ * A `currentPassword` that is sent and wrong always fails, whatever the token's age.
+ * @throws REAUTHENTICATION_REQUIRED (problems `currentPassword: ['invalid']` when it was wrong)
+ */
+export async function requireReauthentication(
+  deps: AuthDeps,
+  proof: Authenticated,
+  reauth: Reauthentication,
+): Promise<void> {
+  if (reauth.currentPassword !== undefined) {
+    if (await passwordMatches(deps, proof.user, reauth.currentPassword)) return;
+    throw new AuthError('REAUTHENTICATION_REQUIRED', { currentPassword: ['invalid'] });
+  }
+  const age = (deps.clock.now().getTime() - Date.parse(proof.token.created)) / 1000;
+  if (proof.token.kind === 'access' && age <= REAUTHENTICATION_WINDOW_SECONDS) return;
+  throw reauthenticationRequired();
+}
+
+/**
+ * Changes the username and/or starts an email change. A new email stays pending (the old one
+ * keeps working for login and reset) until the link sent to it is followed; the old address is
+ * told at once, with a link that cancels the change. The answer never depends on whether someone
+ * else has the new address: a taken one is answered as a free one, and its owner is told instead
+ * of being sent a confirmation link.
+ * @throws REAUTHENTICATION_REQUIRED (email change only), VALIDATION_ERROR (email: presence |
+ *   custom.email | characters; username: format | characters | uniqueness)
+ */
+export async function updateProfile(
+  deps: AuthDeps,
+  proof: Authenticated,
+  changes: ProfileChanges,
+): Promise<UserRecord> {
+  const { user } = proof;
+  const problems: FieldProblems = {};
+  const email = changes.email === undefined ? undefined : checkEmail(changes.email, problems);
+  const username = changes.username === undefined ? undefined : checkUsername(changes.username, problems);
+  throwIfProblems(problems);
+  const emailChanges = email !== undefined && email !== null && email.key !== user.emailKey;
+  if (emailChanges) await requireReauthentication(deps, proof, changes);
+
+  const change: ProfileChange = {};
+  if (username !== undefined && (username?.key ?? null) !== user.usernameKey)
+    change.username = username ? { username: username.name, usernameKey: username.key } : null;
+  if (username && username.key === user.usernameKey && username.name !== user.username)
+    change.username = { username: username.name, usernameKey: username.key };
+  const issue: NewToken[] = [];
+  const mail: NewMail[] = [];
+  if (email && emailChanges) {
+    change.pendingEmail = { email: email.address, emailKey: email.key };
+    const owner = await deps.store.findUserByEmailKey(email.key);
+    if (owner && owner.id !== user.id) {
+      mail.push(newMail(deps, 'email-taken-notice', owner.email, { link: signInLink(deps.settings) }));
+    } else {
+      const confirm = linkToken(deps, user.id, 'email-confirm');
+      issue.push(confirm.token);
+      mail.push(newMail(deps, 'email-confirm', email.address, { link: confirm.link, token: confirm.token }));
+    }
+    const cancel = linkToken(deps, user.id, 'email-cancel');
+    issue.push(cancel.token);
+    mail.push(
+      newMail(deps, 'email-change-notice', user.email, {
+        link: cancel.link,
+        token: cancel.token,
+        params: { newEmail: email.address },
+      }),
+    );
+  } else if (email && !emailChanges && user.pendingEmail) {
+    // Asking for the current address again ends a pending change.
+    change.pendingEmail = null;
+  }
+  if (change.username === undefined && change.pendingEmail === undefined) return user;
+  return commit(
+    deps,
+    () =>
+      deps.store.setProfile(user.id, change, {
+        ...(emailChanges ? { revoke: { kinds: ['email-confirm', 'email-cancel'] } } : {}),
+        issue,
+        mail,
+      }),
+    { mail, conflicts: { username: () => invalidInput({ username: ['uniqueness'] }) } },
+  );
+}
+
+/**
+ * The old address's "cancel this change" link (a POST from its page; a GET changes nothing): ends
+ * the pending email change and spends the change's links.
+ * @throws INVALID_TOKEN
+ */
+export async function cancelEmailChange(deps: AuthDeps, userId: UserId, secret: string): Promise<UserRecord> {
+  const found = looksLikeToken(secret) ? await deps.store.findTokenWithUser(hashToken(secret)) : null;
+  if (
+    found?.token.kind !== 'email-cancel' ||
+    found.user.id !== userId ||
+    isExpired(found.token, deps.clock.now())
+  )
+    throw invalidVerificationToken();
+  return commit(
+    deps,
+    () =>
+      deps.store.setProfile(
+        userId,
+        { pendingEmail: null },
+        {
+          spend: { hash: found.token.hash, kind: 'email-cancel' },
+          revoke: { kinds: ['email-confirm', 'email-cancel'] },
+        },
+      ),
+    { conflicts: { token: invalidVerificationToken, user: invalidVerificationToken } },
+  );
+}
+
+/**
+ * Deletes the account with all its tokens and queued mail, after re-authentication.
+ * @throws REAUTHENTICATION_REQUIRED
+ */
+export async function deleteAccount(
+  deps: AuthDeps,
+  proof: Authenticated,
+  reauth: Reauthentication,
+): Promise<void> {
+  await requireReauthentication(deps, proof, reauth);
+  await deps.store.deleteUser(proof.user.id);
+}

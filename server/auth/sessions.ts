@@ -1,0 +1,108 @@
+import type { TokenKind, TokenRecord, UserId, UserRecord } from '../store/store.js';
+import { emailKey, usernameKey } from './canonical.js';
+import { commit } from './commit.js';
+import { emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
+import { MAX_PASSWORD_BYTES, verifyAgainstDummy } from './passwords.js';
+import { hashToken, isExpired, issueToken, looksLikeToken } from './tokens.js';
+import type { AuthDeps, Authenticated, LoginInput, LoginResult } from './types.js';
+
+/** Default cap on live access tokens per account: far above a real person's devices. */
+export const DEFAULT_MAX_ACCESS_TOKENS = 100;
+
+/**
+ * Checks the credentials and issues an access token. Unknown users cost one bcrypt compare against
+ * a dummy hash and get the same LOGIN_FAILED as a wrong password, so neither the answer nor its
+ * time tells which accounts exist. An account keeps at most `maxAccessTokens` live tokens (the
+ * oldest go first), so endless successful logins cannot grow it without bound.
+ * @throws USERNAME_EMAIL_REQUIRED, LOGIN_FAILED, LOGIN_FAILED_EMAIL_NOT_VERIFIED
+ */
+export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginResult> {
+  if (!input.email && !input.username) throw usernameOrEmailRequired();
+  const key = input.email ? emailKey(input.email) : usernameKey(input.username ?? '');
+  const user =
+    key === null
+      ? null
+      : input.email
+        ? await deps.store.findUserByEmailKey(key)
+        : await deps.store.findUserByUsernameKey(key);
+  if (!(await passwordMatches(deps, user, input.password)) || !user) throw loginFailed();
+  if (deps.settings.emailVerificationRequired && !user.emailVerified) throw emailNotVerified();
+  return issueSession(deps, user, input.ttl);
+}
+
+/**
+ * Whether `password` is the user's; an unknown user (null) costs the same bcrypt compare against a
+ * dummy hash and never matches.
+ */
+export async function passwordMatches(
+  deps: AuthDeps,
+  user: UserRecord | null,
+  password: string,
+): Promise<boolean> {
+  // bcrypt reads 72 bytes; a longer password was never accepted, so it must not match on its prefix.
+  const comparable = Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
+  if (user && comparable) return deps.hasher.compare(password, user.passwordHash);
+  return verifyAgainstDummy(deps.hasher, password, deps.settings.bcryptRounds);
+}
+
+/**
+ * Issues an access token to a user whose password was just checked: only if that password is
+ * still the password (a login racing a password change must not leave a token the change was
+ * meant to end), keeping at most the configured number of live tokens.
+ * @throws LOGIN_FAILED when the password changed meanwhile
+ */
+export async function issueSession(deps: AuthDeps, user: UserRecord, ttl?: number): Promise<LoginResult> {
+  const { settings } = deps;
+  const lifetime = Math.min(ttl ?? settings.accessTokenTtl, settings.maxAccessTokenTtl);
+  const { secret, record } = issueToken('access', lifetime, deps.clock.now());
+  const token = await commit(
+    deps,
+    () =>
+      deps.store.issueToken(user.id, record, {
+        guard: { passwordHash: user.passwordHash },
+        keepAtMost: settings.maxAccessTokens ?? DEFAULT_MAX_ACCESS_TOKENS,
+      }),
+    { conflicts: { user: loginFailed } },
+  );
+  return { secret, token, user };
+}
+
+/**
+ * The user and token a secret proves, or null, in one store round trip. Only tokens of `kind`
+ * count: a reset token opens nothing but the reset form, and a login token cannot reset a
+ * password. Expired tokens are refused (the sweeper deletes them: no write on this hot path).
+ */
+export async function authenticate(
+  deps: AuthDeps,
+  secret: string,
+  kind: TokenKind = 'access',
+): Promise<Authenticated | null> {
+  if (!looksLikeToken(secret)) return null;
+  const found = await deps.store.findTokenWithUser(hashToken(secret));
+  if (!found || found.token.kind !== kind || isExpired(found.token, deps.clock.now())) return null;
+  return found;
+}
+
+/** Spends one access token (this device's session). */
+export async function logOut(deps: AuthDeps, token: TokenRecord): Promise<void> {
+  await deps.store.revokeTokens(token.userId, { hashes: [token.hash] });
+}
+
+/** Spends every access token of the user: every device is logged out. */
+export async function logOutEverywhere(deps: AuthDeps, userId: UserId): Promise<void> {
+  await deps.store.revokeTokens(userId, { kinds: ['access'] });
+}
+
+/** Revokes one of the user's access tokens by its hash; false when it was not theirs or is gone. */
+export async function revokeAccessToken(deps: AuthDeps, userId: UserId, hash: string): Promise<boolean> {
+  const tokens = await deps.store.listUserTokens(userId);
+  if (!tokens.some((token) => token.hash === hash && token.kind === 'access')) return false;
+  return (await deps.store.revokeTokens(userId, { kinds: ['access'], hashes: [hash] })) > 0;
+}
+
+/** The user's live access tokens, oldest first (expired ones are left out; the sweeper deletes them). */
+export async function listAccessTokens(deps: AuthDeps, userId: UserId): Promise<TokenRecord[]> {
+  const now = deps.clock.now();
+  const tokens = await deps.store.listUserTokens(userId);
+  return tokens.filter((token) => token.kind === 'access' && !isExpired(token, now));
+}

@@ -1,0 +1,46 @@
+import type { MailKind } from './mailer.js';
+
+/** Which configured lifetime a kind's link has (its email says "expires in …"); null: no expiry shown. */
+export type LinkLifetime = 'verify' | 'reset' | null;
+
+/** What the queue needs to render and send one kind of email. */
+export type MailKindSpec = Readonly<{
+  subject: string;
+  /** Base name of the templates in views/email/ (`NAME.text.ejs`, `NAME.html.ejs`). */
+  template: string;
+  lifetime: LinkLifetime;
+}>;
+
+/**
+ * The one table of mail kinds. Adding a kind is a row here, its two templates, and the domain
+ * naming it when it queues the message.
+ */
+export const MAIL_KINDS: Readonly<Record<MailKind, MailKindSpec>> = {
+  verify: { subject: 'Confirm your email address', template: 'verify', lifetime: 'verify' },
+  reset: { subject: 'Reset your password', template: 'reset', lifetime: 'reset' },
+  'signup-attempt': {
+    subject: 'Someone tried to sign up with your email address',
+    template: 'signup-attempt',
+    lifetime: null,
+  },
+  'email-confirm': {
+    subject: 'Confirm your new email address',
+    template: 'email-confirm',
+    lifetime: 'verify',
+  },
+  'email-change-notice': {
+    subject: 'Your email address is being changed',
+    template: 'email-change-notice',
+    lifetime: 'verify',
+  },
+  'email-taken-notice': {
+    subject: 'Someone tried to move an account to your email address',
+    template: 'email-taken-notice',
+    lifetime: null,
+  },
+};
+
+/** Whether `kind` is one of the table's kinds (a stored record holds a plain string). */
+export function isMailKind(kind: string): kind is MailKind {
+  return Object.hasOwn(MAIL_KINDS, kind);
+}
