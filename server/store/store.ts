@@ -89,7 +89,11 @@ export type MailRecord = Readonly<{
 export type NewMail = Omit<
   MailRecord,
   'id' | 'attempts' | 'lastError' | 'claim' | 'claimedUntil' | 'nextAttempt' | 'userId'
-> & { nextAttempt?: string };
+> & {
+  nextAttempt?: string;
+  /** Set by the user writes; a notice queued alone may name the user it concerns. */
+  userId?: UserId | null;
+};
 
 /** A mail handed to one sender by claimDueMail: `claim` is set. */
 export type ClaimedMail = MailRecord & { claim: string; claimedUntil: string };

@@ -1,7 +1,8 @@
 import { type FileHandle, open, readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { mailProblem, syncFolder, tokenProblem, userProblem, writeAll } from './snapshot.js';
-import { type StoreChange, StoreCorruptError } from './store.js';
+import { type StoreChange, StoreCorruptError } from '../store.js';
+import { syncFolder, writeAll } from './durable-file.js';
+import { mailProblem, tokenProblem, userProblem } from './records.js';
 
 /**
  * The journal: after the snapshot, every group commit is one line `{"seq":N,"changes":[…]}\n`
@@ -51,6 +52,7 @@ function changeProblem(value: unknown): string | null {
   const change = value as Record<string, unknown> | null;
   if (typeof change !== 'object' || change === null) return 'a change is not an object';
   const isString = (key: string) => typeof change[key] === 'string';
+  const isId = (key: string) => Number.isSafeInteger(change[key]) && (change[key] as number) >= 1;
   switch (change.type) {
     case 'putUser':
       return userProblem(change.user);
@@ -60,11 +62,11 @@ function changeProblem(value: unknown): string | null {
       return mailProblem(change.mail);
     case 'deleteUser':
     case 'deleteUserTokens':
-      return isString('userId') ? null : `${change.type} lacks userId`;
+      return isId('userId') ? null : `${change.type} lacks userId`;
     case 'deleteToken':
       return isString('hash') ? null : 'deleteToken lacks hash';
     case 'deleteMail':
-      return isString('id') ? null : 'deleteMail lacks id';
+      return isId('id') ? null : 'deleteMail lacks id';
     default:
       return `unknown change ${String(change.type)}`;
   }

@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import {
+  type ClaimedMail,
+  type MailRecord,
+  normaliseKey,
+  type Store,
+  type StoreChange,
+  StoreConflictError,
+  type StoreGuard,
+  type TokenRecord,
+  tokenExpiresAt,
+  type UserRecord,
+} from '../store.js';
+import type { StoreIndexes } from './indexes.js';
+import { checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
+
+/** Tokens examined between two yields of the sweep: ~1 ms of work each. */
+const SWEEP_SLICE = 5000;
+/** Expired tokens deleted per write, so one sweep of 100k tokens is not one 9 MB journal line. */
+const SWEEP_BATCH = 1000;
+
+/**
+ * How the operations reach the disk. `admit` throws when no write may start (closed, broken);
+ * `persist` resolves once changes already applied in memory are durable.
+ */
+export type Persistence = {
+  admit(): void;
+  persist(changes: readonly StoreChange[]): Promise<void>;
+};
+
+/** Every Store method except `close`, over the indexes and a persistence (a file, or none). */
+export type StoreOperations = Omit<Store, 'close'>;
+
+/**
+ * The Store's reads and writes over in-memory indexes. Each write checks and applies in one
+ * synchronous step — no await between the check and the change — and then waits for `persist`,
+ * so the guarantees hold for concurrent callers without locks.
+ */
+export function createStoreOperations(indexes: StoreIndexes, persistence: Persistence): StoreOperations {
+  const commit = (changes: readonly StoreChange[]): Promise<void> => {
+    for (const change of changes) indexes.apply(change);
+    return persistence.persist(changes);
+  };
+  const user = (id: number) => indexes.users.get(id) ?? null;
+
+  const ops: StoreOperations = {
+    async findUserById(id) {
+      return user(id);
+    },
+    async findUserByEmailKey(emailKey) {
+      const id = indexes.userIdByEmailKey.get(emailKey);
+      return id === undefined ? null : user(id);
+    },
+    async findUserByUsernameKey(usernameKey) {
+      const id = indexes.userIdByUsernameKey.get(usernameKey);
+      return id === undefined ? null : user(id);
+    },
+    async findTokenWithUser(hash) {
+      const token = indexes.tokens.get(hash);
+      const owner = token ? indexes.users.get(token.userId) : undefined;
+      return token && owner ? { token, user: owner } : null;
+    },
+    async listUserTokens(userId) {
+      return indexes.tokensOf(userId);
+    },
+
+    async createUser(input, effects) {
+      persistence.admit();
+      const id = indexes.nextUserId;
+      const created: UserRecord = {
+        ...input,
+        id,
+        pendingEmail: null,
+        pendingEmailKey: null,
+        passwordChanged: input.created,
+        version: 1,
+      };
+      checkUnique(indexes, created);
+      const extra = effects?.(id) ?? {};
+      const changes: StoreChange[] = [{ type: 'putUser', user: created }];
+      for (const token of extra.issue ?? [])
+        changes.push({ type: 'putToken', token: { ...token, userId: id } });
+      (extra.mail ?? []).forEach((mail, index) => {
+        changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, id) });
+      });
+      await commit(changes);
+      return created;
+    },
+    async setPassword(userId, change, effects = {}) {
+      persistence.admit();
+      const plan = planUserWrite(indexes, userId, effects, (current) => ({
+        ...current,
+        passwordHash: change.passwordHash,
+        passwordChanged: change.at.toISOString(),
+        emailVerified: change.emailVerified === true || current.emailVerified,
+      }));
+      await commit(plan.changes);
+      return plan.user;
+    },
+    async markEmailVerified(userId, effects = {}) {
+      persistence.admit();
+      const plan = planUserWrite(indexes, userId, effects, (current) => ({
+        ...current,
+        emailVerified: true,
+      }));
+      await commit(plan.changes);
+      return plan.user;
+    },
+    async setProfile(userId, change, effects = {}) {
+      persistence.admit();
+      const plan = planUserWrite(indexes, userId, effects, (current) => ({
+        ...current,
+        ...(change.username === undefined
+          ? {}
+          : {
+              username: change.username?.username ?? null,
+              usernameKey: change.username?.usernameKey ?? null,
+            }),
+        ...(change.pendingEmail === undefined
+          ? {}
+          : {
+              pendingEmail: change.pendingEmail?.email ?? null,
+              pendingEmailKey: change.pendingEmail?.emailKey ?? null,
+            }),
+      }));
+      await commit(plan.changes);
+      return plan.user;
+    },
+    async confirmPendingEmail(userId, effects = {}) {
+      persistence.admit();
+      const plan = planUserWrite(indexes, userId, effects, (current) => {
+        if (current.pendingEmail === null || current.pendingEmailKey === null)
+          throw new StoreConflictError('user');
+        return {
+          ...current,
+          email: current.pendingEmail,
+          emailKey: current.pendingEmailKey,
+          emailVerified: true,
+          pendingEmail: null,
+          pendingEmailKey: null,
+        };
+      });
+      await commit(plan.changes);
+      return plan.user;
+    },
+    async issueToken(userId, token, effects = {}) {
+      persistence.admit();
+      const plan = planUserWrite(
+        indexes,
+        userId,
+        { ...effects, issue: [token, ...(effects.issue ?? [])] },
+        null,
+      );
+      await commit(plan.changes);
+      return plan.issued[0] as TokenRecord;
+    },
+    async spendToken(hash) {
+      persistence.admit();
+      const token = indexes.tokens.get(hash);
+      if (!token) return null;
+      await commit([{ type: 'deleteToken', hash }]);
+      return token;
+    },
+    async revokeTokens(userId, selection = {}) {
+      persistence.admit();
+      const hashes = selectTokens(indexes, userId, selection);
+      if (hashes.length > 0) await commit(hashes.map((hash) => ({ type: 'deleteToken', hash })));
+      return hashes.length;
+    },
+    async deleteUser(userId, effects = {}) {
+      persistence.admit();
+      if (!indexes.users.has(userId)) return false;
+      planUserWrite(indexes, userId, { guard: effects.guard ?? {} }, null);
+      await commit([{ type: 'deleteUser', userId }]);
+      return true;
+    },
+    async enqueueMail(mails) {
+      persistence.admit();
+      const records = mails.map((mail, index) => queuedMail(indexes, mail, index, mail.userId ?? null));
+      for (const record of records) {
+        if (record.userId !== null && !indexes.users.has(record.userId)) throw new StoreConflictError('user');
+      }
+      await commit(records.map((mail) => ({ type: 'putMail', mail })));
+      return records;
+    },
+
+    async claimDueMail(now, until, limit) {
+      persistence.admit();
+      const claim = randomUUID();
+      const claimedUntil = until.toISOString();
+      const claimed = indexes.dueMail
+        .takeDue(now.getTime(), limit)
+        .map((mail): ClaimedMail => ({ ...mail, claim, claimedUntil }));
+      if (claimed.length > 0) await commit(claimed.map((mail) => ({ type: 'putMail', mail })));
+      return claimed;
+    },
+    async finishMail(id, claim) {
+      persistence.admit();
+      if (indexes.mails.get(id)?.claim !== claim) return false;
+      await commit([{ type: 'deleteMail', id }]);
+      return true;
+    },
+    async retryMail(id, claim, retry) {
+      persistence.admit();
+      const mail = indexes.mails.get(id);
+      if (!mail || mail.claim !== claim) return false;
+      const next: MailRecord = {
+        ...mail,
+        attempts: mail.attempts + 1,
+        lastError: retry.error,
+        nextAttempt: retry.nextAttempt.toISOString(),
+        claim: null,
+        claimedUntil: null,
+      };
+      await commit([{ type: 'putMail', mail: next }]);
+      return true;
+    },
+    async mailQueueStats() {
+      // Mails are kept in the order they were queued: the first one is the oldest.
+      const first = indexes.mails.values().next();
+      return { depth: indexes.mails.size, oldestCreated: first.done ? null : first.value.created };
+    },
+
+    async sweepExpiredTokens(now) {
+      // In slices: at 100k tokens one pass is ~15 ms of Date.parse, enough to delay every request.
+      const cutoff = now.getTime();
+      const expired: string[] = [];
+      let examined = 0;
+      for (const token of indexes.tokens.values()) {
+        if (tokenExpiresAt(token) < cutoff) expired.push(token.hash);
+        if (++examined % SWEEP_SLICE === 0) await yieldToLoop();
+      }
+      let deleted = 0;
+      for (let start = 0; start < expired.length; start += SWEEP_BATCH) {
+        persistence.admit();
+        const changes: StoreChange[] = [];
+        for (const hash of expired.slice(start, start + SWEEP_BATCH)) {
+          const token = indexes.tokens.get(hash);
+          if (token && tokenExpiresAt(token) < cutoff) changes.push({ type: 'deleteToken', hash });
+        }
+        if (changes.length === 0) continue;
+        await commit(changes);
+        deleted += changes.length;
+      }
+      return deleted;
+    },
+
+    // ---- deprecated: the journal-shaped API, until every caller has moved ----
+    async findUserByEmail(email) {
+      return ops.findUserByEmailKey(normaliseKey(email.trim()));
+    },
+    async findUserByUsername(username) {
+      return ops.findUserByUsernameKey(normaliseKey(username.trim()));
+    },
+    async findToken(hash) {
+      return indexes.tokens.get(hash) ?? null;
+    },
+    async listDueMail(now, limit) {
+      return [...indexes.mails.values()]
+        .filter((mail) => Date.parse(mail.nextAttempt) <= now.getTime())
+        .slice(0, limit);
+    },
+    async commit(changes, guards = []) {
+      persistence.admit();
+      checkLegacy(indexes, changes, guards);
+      await commit(changes);
+    },
+  };
+  return ops;
+}
+
+function checkLegacy(indexes: StoreIndexes, changes: readonly StoreChange[], guards: readonly StoreGuard[]) {
+  for (const guard of guards) {
+    if (guard.type === 'tokenExists' && !indexes.tokens.has(guard.hash))
+      throw new StoreConflictError('token');
+    if (
+      guard.type === 'passwordUnchanged' &&
+      indexes.users.get(guard.userId)?.passwordHash !== guard.passwordHash
+    )
+      throw new StoreConflictError('user');
+  }
+  for (const change of changes) if (change.type === 'putUser') checkUnique(indexes, change.user);
+}

@@ -1,0 +1,76 @@
+import type { MailRecord, TokenRecord, UserRecord } from '../store.js';
+
+/**
+ * Record validation for what is read back from disk (snapshot and journal). Hand-written rather
+ * than zod: 200k records must check in milliseconds at start. Every field the code reads is
+ * checked, so a damaged record is a clear StoreCorruptError at start, never a TypeError later (or
+ * a token whose NaN expiry never comes).
+ */
+
+type FieldCheck = (value: unknown) => boolean;
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isInstant = (value: unknown) => isString(value) && !Number.isNaN(Date.parse(value));
+const isId = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 1;
+const orNull =
+  (check: FieldCheck): FieldCheck =>
+  (value) =>
+    value === null || check(value);
+const TOKEN_KINDS = new Set(['access', 'reset', 'verify', 'email-confirm', 'email-cancel']);
+
+const userFields: Record<keyof UserRecord, FieldCheck> = {
+  id: isId,
+  email: isString,
+  emailKey: isString,
+  username: orNull(isString),
+  usernameKey: orNull(isString),
+  passwordHash: isString,
+  emailVerified: (value) => typeof value === 'boolean',
+  pendingEmail: orNull(isString),
+  pendingEmailKey: orNull(isString),
+  created: isInstant,
+  passwordChanged: isInstant,
+  version: isId,
+};
+const tokenFields: Record<keyof TokenRecord, FieldCheck> = {
+  hash: isString,
+  userId: isId,
+  kind: (value) => TOKEN_KINDS.has(value as string),
+  created: isInstant,
+  ttl: (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
+  expiresAt: isInstant,
+};
+const mailFields: Record<keyof MailRecord, FieldCheck> = {
+  id: isId,
+  kind: isString,
+  priority: (value) => typeof value === 'number' && Number.isFinite(value),
+  to: isString,
+  toKey: isString,
+  userId: orNull(isId),
+  sealedLink: orNull(isString),
+  tokenHash: orNull(isString),
+  params: (value) =>
+    typeof value === 'object' && value !== null && Object.values(value).every((item) => isString(item)),
+  created: isInstant,
+  attempts: (value) => Number.isSafeInteger(value),
+  nextAttempt: isInstant,
+  lastError: orNull(isString),
+  claim: orNull(isString),
+  claimedUntil: orNull(isInstant),
+};
+
+function recordProblem(what: string, fields: Record<string, FieldCheck>, value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return `a ${what} is not an object`;
+  const record = value as Record<string, unknown>;
+  for (const [field, check] of Object.entries(fields)) {
+    if (!check(record[field])) return `a ${what} has a missing or malformed "${field}"`;
+  }
+  return null;
+}
+
+/** Why a user record cannot be one, or null when it looks right. */
+export const userProblem = (value: unknown) => recordProblem('user', userFields, value);
+/** Why a token record cannot be one, or null when it looks right. */
+export const tokenProblem = (value: unknown) => recordProblem('token', tokenFields, value);
+/** Why a mail record cannot be one, or null when it looks right. */
+export const mailProblem = (value: unknown) => recordProblem('mail', mailFields, value);

@@ -1,0 +1,139 @@
+import {
+  type MailRecord,
+  type NewMail,
+  type NewToken,
+  type StoreChange,
+  StoreConflictError,
+  type TokenRecord,
+  type TokenSelection,
+  type UserId,
+  type UserRecord,
+  type WriteEffects,
+} from '../store.js';
+import type { StoreIndexes } from './indexes.js';
+
+/**
+ * Turns the domain's named writes into the journal's changes, after checking every guard and
+ * uniqueness rule against the indexes as they stand now. Planning and applying happen in one
+ * synchronous step (operations.ts), so no other write can land between the check and the change:
+ * that is what makes a spent token spent exactly once.
+ */
+
+/** A mail as queued: ids are handed out in order, from the indexes' counter. */
+export function queuedMail(
+  indexes: StoreIndexes,
+  mail: NewMail,
+  offset: number,
+  userId: UserId | null,
+): MailRecord {
+  return {
+    ...mail,
+    id: indexes.nextMailId + offset,
+    userId,
+    attempts: 0,
+    nextAttempt: mail.nextAttempt ?? mail.created,
+    lastError: null,
+    claim: null,
+    claimedUntil: null,
+  };
+}
+
+/** Throws StoreConflictError when `user`'s email or username key belongs to someone else. */
+export function checkUnique(indexes: StoreIndexes, user: UserRecord): void {
+  const emailOwner = indexes.userIdByEmailKey.get(user.emailKey);
+  if (emailOwner !== undefined && emailOwner !== user.id) throw new StoreConflictError('email');
+  if (user.usernameKey !== null) {
+    const usernameOwner = indexes.userIdByUsernameKey.get(user.usernameKey);
+    if (usernameOwner !== undefined && usernameOwner !== user.id) throw new StoreConflictError('username');
+  }
+}
+
+/** The hashes of the user's tokens that `selection` picks. */
+export function selectTokens(indexes: StoreIndexes, userId: UserId, selection: TokenSelection): string[] {
+  const only = selection.hashes ? new Set(selection.hashes) : null;
+  return indexes.tokenHashesOf(userId).filter((hash) => {
+    const token = indexes.tokens.get(hash);
+    if (!token || hash === selection.except) return false;
+    if (only && !only.has(hash)) return false;
+    return !selection.kinds || selection.kinds.includes(token.kind);
+  });
+}
+
+/** The user, if `guard` still holds of it; StoreConflictError('user') otherwise. */
+export function guardedUser(indexes: StoreIndexes, userId: UserId, guard: WriteEffects['guard']): UserRecord {
+  const user = indexes.users.get(userId);
+  if (!user) throw new StoreConflictError('user');
+  if (guard?.version !== undefined && guard.version !== user.version) throw new StoreConflictError('user');
+  if (guard?.passwordHash !== undefined && guard.passwordHash !== user.passwordHash)
+    throw new StoreConflictError('user');
+  return user;
+}
+
+/** The outcome of planning a user write: the changes to apply and the records they produce. */
+export type Plan = { changes: StoreChange[]; user: UserRecord; issued: TokenRecord[] };
+
+/**
+ * Plans a write to one user: `update` builds the new record from the current one (or null to
+ * leave it), then the effects in their documented order. Everything is checked before anything
+ * is built, so a refused write changes nothing (and hands out no id).
+ */
+export function planUserWrite(
+  indexes: StoreIndexes,
+  userId: UserId,
+  effects: WriteEffects & { keepAtMost?: number },
+  update: ((user: UserRecord) => Omit<UserRecord, 'version'>) | null,
+): Plan {
+  const current = guardedUser(indexes, userId, effects.guard);
+  const spent = effects.spend ? indexes.tokens.get(effects.spend.hash) : undefined;
+  if (effects.spend && (spent?.userId !== userId || spent.kind !== effects.spend.kind))
+    throw new StoreConflictError('token');
+  const user = update ? { ...update(current), version: current.version + 1 } : current;
+  if (update) checkUnique(indexes, user);
+
+  const changes: StoreChange[] = [];
+  const gone = new Set<string>();
+  if (spent) {
+    changes.push({ type: 'deleteToken', hash: spent.hash });
+    gone.add(spent.hash);
+  }
+  if (update) changes.push({ type: 'putUser', user });
+  for (const hash of effects.revoke ? selectTokens(indexes, userId, effects.revoke) : []) {
+    if (gone.has(hash)) continue;
+    changes.push({ type: 'deleteToken', hash });
+    gone.add(hash);
+  }
+  const issued = (effects.issue ?? []).map((token): TokenRecord => ({ ...token, userId }));
+  for (const token of issued) changes.push({ type: 'putToken', token });
+  if (effects.keepAtMost !== undefined) {
+    for (const hash of oldestBeyond(indexes, userId, issued, gone, effects.keepAtMost))
+      changes.push({ type: 'deleteToken', hash });
+  }
+  (effects.mail ?? []).forEach((mail, index) => {
+    changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, userId) });
+  });
+  return { changes, user, issued };
+}
+
+/** The tokens to delete so the user keeps at most `keep` of each issued token's kind, oldest first. */
+function oldestBeyond(
+  indexes: StoreIndexes,
+  userId: UserId,
+  issued: readonly TokenRecord[],
+  gone: ReadonlySet<string>,
+  keep: number,
+): string[] {
+  const doomed: string[] = [];
+  for (const kind of new Set(issued.map((token) => token.kind))) {
+    const held = [
+      ...indexes.tokensOf(userId).filter((token) => token.kind === kind && !gone.has(token.hash)),
+      ...issued.filter((token) => token.kind === kind),
+    ];
+    for (const token of held.slice(0, Math.max(0, held.length - keep))) doomed.push(token.hash);
+  }
+  return doomed;
+}
+
+/** A new token's record as stored, for callers that build one outside a plan. */
+export function tokenOf(userId: UserId, token: NewToken): TokenRecord {
+  return { ...token, userId };
+}
