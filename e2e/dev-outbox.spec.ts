@@ -1,4 +1,4 @@
-import { expect, newPassword, test, uniqueEmail } from './fixtures.js';
+import { confirmWithPassword, expect, newPassword, test, uniqueEmail } from './fixtures.js';
 
 // `npm start` with nothing configured: no SMTP server, mail goes to the dev outbox at /dev/outbox.
 // The ownApp fixture starts a copy of the app that way, for this test only.
@@ -32,8 +32,9 @@ test('without SMTP, the dev outbox shows the verification email and its link wor
   await checkPage('dev-outbox');
 
   await mail.getByRole('link', { name: /\/verify\?/ }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
-  await page.getByRole('link', { name: 'Log in' }).click();
+  await confirmWithPassword(page, password);
+  await page.getByRole('banner').getByRole('button', { name: 'Log out' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome');
   const login = page.getByRole('region', { name: 'Log in' });
   await login.getByLabel('Email or username').fill(email);
   await login.getByLabel('Password').fill(password);

@@ -89,14 +89,28 @@ export async function openEmail(page: Page, mail: Mail): Promise<void> {
   await page.setContent(mail.html);
 }
 
-/** Opens the verification email sent to `email` and clicks its button: the verified page. */
-export async function verifyFromEmail(page: Page, mailbox: Mailbox, email: string): Promise<Mail> {
-  const mail = await mailbox.next(email);
+/**
+ * On the page an emailed verification link opens (which changes nothing by itself): logs in as
+ * the link's account, which verifies the email, and checks the verified page.
+ */
+export async function confirmWithPassword(page: Page, password: string): Promise<void> {
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your email');
+  await page.getByRole('main').getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in and confirm' }).click();
+  await expect(page).toHaveURL(/\/verified$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+}
+
+/**
+ * Opens the verification email sent to this person, clicks its button and confirms on the page it
+ * opens with the password: the verified page, logged in.
+ */
+export async function verifyFromEmail(page: Page, mailbox: Mailbox, person: Person): Promise<Mail> {
+  const mail = await mailbox.next(person.email);
   expect(mail.subject).toBe('Confirm your email address');
   await openEmail(page, mail);
   await page.getByRole('link', { name: 'Confirm your email' }).click();
-  await expect(page).toHaveURL(/\/verified$/);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+  await confirmWithPassword(page, person.password);
   return mail;
 }
 
@@ -115,11 +129,16 @@ export async function logInAndExpectHome(page: Page, person: Person): Promise<vo
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Logged in as ${person.email}`);
 }
 
-/** A person who signed up and verified their email, through the pages and the real email. */
+/**
+ * A person who signed up and verified their email, through the pages and the real email, and is
+ * logged out again (verifying logs in), so each test starts from the log-in form.
+ */
 export async function verifiedPerson(page: Page, mailbox: Mailbox, label: string): Promise<Person> {
   const person = { email: uniqueEmail(label), password: newPassword() };
   await signUp(page, person);
-  await verifyFromEmail(page, mailbox, person.email);
+  await verifyFromEmail(page, mailbox, person);
+  await page.getByRole('banner').getByRole('button', { name: 'Log out' }).click();
+  await expectLandedOnIndex(page);
   return person;
 }
 

@@ -1,5 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 import {
+  confirmWithPassword,
   expectLandedOnIndex,
   expectLoggedOut,
   forgotCard,
@@ -73,9 +74,16 @@ test('keyboard only: skip link, sign up, log in refused, resend, verify, log in,
   await openEmail(page, await mailbox.next(email));
   await tabTo(page, page.getByRole('link', { name: 'Confirm your email' }));
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
-  await tabTo(page, page.getByRole('main').getByRole('link', { name: 'Log in' }));
+  // The link's page: the password proves the account, Enter submits.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your email');
+  await tabTo(page, page.getByRole('main').getByLabel('Password'));
+  await page.keyboard.type(password);
   await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+  // Verifying logged in; log out with the header's button to log in again by keyboard.
+  await tabTo(page, page.getByRole('banner').getByRole('button', { name: 'Log out' }));
+  await page.keyboard.press('Enter');
+  await expectLandedOnIndex(page);
 
   // Log in: Space ticks "Remember me", Enter on the button submits.
   await tabTo(page, loginCard(page).getByLabel('Email or username'));
@@ -120,11 +128,14 @@ test('keyboard only: forgot password, reset form, log out page, log out everywhe
   const email = uniqueEmail('keysreset');
   await page.goto('/');
   await signupCard(page).getByLabel('Email').fill(email);
-  await signupCard(page).getByLabel('Password').fill(newPassword());
+  const password = newPassword();
+  await signupCard(page).getByLabel('Password').fill(password);
   await signupCard(page).getByRole('button', { name: 'Sign up' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Signed up successfully');
   await page.goto((await mailbox.next(email)).links.find((link) => link.includes('/verify?')) ?? '');
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+  await confirmWithPassword(page, password);
+  await page.getByRole('banner').getByRole('button', { name: 'Log out' }).click();
+  await expectLandedOnIndex(page);
 
   // Forgot password.
   await page.goto('/');

@@ -48,7 +48,7 @@ test('an unverified email gets its own message, and the resend button sends a li
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check your email');
   await checkPage('resend-verification-sent');
 
-  await verifyFromEmail(page, mailbox, person.email);
+  await verifyFromEmail(page, mailbox, person);
   await logInAndExpectHome(page, person);
 });
 

@@ -16,10 +16,24 @@ async function signUpAndVerify(app: TestApp, email: string, password = PASSWORD)
   const link = mail.links.find((candidate) => candidate.includes('/verify?'));
   assert.ok(link, 'the verification email carries a link');
   assert.ok(link.startsWith(app.appUrl), 'the link is built from APP_URL');
-  const verified = await browser.get(pathOf(link));
+  await verifyWithLink(browser, link, password);
+  return browser;
+}
+
+/** Opens the emailed link (a page that changes nothing) and proves the account with its password. */
+async function verifyWithLink(browser: FormClient, link: string, password: string) {
+  const page = await browser.get(pathOf(link));
+  assert.equal(page.status, 200);
+  assert.match(page.html, /action="\/verify\/login"/);
+  const url = new URL(link);
+  const verified = await browser.post('/verify/login', {
+    uid: url.searchParams.get('uid') ?? '',
+    token: url.searchParams.get('token') ?? '',
+    password,
+  });
   assert.equal(verified.status, 303);
   assert.equal(verified.location, '/verified');
-  return browser;
+  return verified;
 }
 
 async function logIn(browser: FormClient, email: string, password: string) {
@@ -76,7 +90,7 @@ describe('pages: the flows a person walks', () => {
     assert.equal(resent.status, 200);
     const mail = await app.mail.waitFor('unverified@example.com');
     const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
-    assert.equal((await browser.get(pathOf(link))).status, 303);
+    await verifyWithLink(browser, link, PASSWORD);
     assert.equal((await logIn(browser, 'unverified@example.com', PASSWORD)).status, 303);
   });
 
@@ -266,6 +280,86 @@ describe('pages: the flows a person walks', () => {
     assert.match(notice.subject, /tried to sign up/);
   });
 
+  test('opening the verification link (GET and HEAD, twice) verifies nothing; the log-in form on it does', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', { email: 'scanner@example.com', password: PASSWORD });
+    const mail = await app.mail.waitFor('scanner@example.com');
+    const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
+    // What a mail scanner does: open the link, with and without cookies, GET and HEAD.
+    for (let round = 0; round < 2; round++) {
+      const scanned = await fetch(link.replace(app.appUrl, app.url), { redirect: 'manual' });
+      assert.equal(scanned.status, 200);
+      assert.match(await scanned.text(), /scanner@example\.com/, 'the page names the account');
+      const head = await fetch(link.replace(app.appUrl, app.url), { method: 'HEAD', redirect: 'manual' });
+      assert.equal(head.status, 200);
+      assert.equal((await browser.get(pathOf(link))).status, 200);
+    }
+    const still = await logIn(new FormClient(app.url), 'scanner@example.com', PASSWORD);
+    assert.equal(still.status, 401, 'still unverified after every GET and HEAD');
+    assert.match(still.html, /not verified/);
+
+    const url = new URL(link);
+    const fields = { uid: url.searchParams.get('uid') ?? '', token: url.searchParams.get('token') ?? '' };
+    await browser.get(pathOf(link));
+    const wrong = await browser.post('/verify/login', { ...fields, password: 'not the password at all' });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.html, /The email, username or password is not right/);
+    assert.match(wrong.html, /value="scanner@example.com"/);
+    assert.doesNotMatch(wrong.html, /not the password at all/);
+    assert.equal((await logIn(new FormClient(app.url), 'scanner@example.com', PASSWORD)).status, 401);
+
+    const done = await browser.post('/verify/login', { ...fields, password: PASSWORD });
+    assert.equal(done.status, 303);
+    assert.equal(done.location, '/verified');
+    const home = await browser.get('/home');
+    assert.equal(home.status, 200, 'the form logs in too');
+    assert.match(home.html, /Verified/);
+    assert.equal((await browser.get(pathOf(link))).status, 400, 'the link works once');
+    assert.equal((await logIn(new FormClient(app.url), 'scanner@example.com', PASSWORD)).status, 303);
+  });
+
+  test('the verification page asks another account to log in as the link owner; the button needs that login', async () => {
+    const owner = new FormClient(app.url);
+    await owner.get('/');
+    await owner.post('/signup', { email: 'linkowner@example.com', password: PASSWORD });
+    const mail = await app.mail.waitFor('linkowner@example.com');
+    const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
+    const url = new URL(link);
+    const fields = { uid: url.searchParams.get('uid') ?? '', token: url.searchParams.get('token') ?? '' };
+
+    const other = await signUpAndVerify(app, 'otherowner@example.com');
+    await logIn(other, 'otherowner@example.com', PASSWORD);
+    const page = await other.get(pathOf(link));
+    assert.equal(page.status, 200);
+    assert.match(
+      page.html,
+      /action="\/verify\/login"/,
+      'another account gets the log-in form, not the button',
+    );
+    const pressed = await other.post('/verify', fields);
+    assert.equal(pressed.status, 401, 'the button is only for the link owner');
+    assert.equal((await logIn(new FormClient(app.url), 'linkowner@example.com', PASSWORD)).status, 401);
+  });
+
+  test('a taken username says so whatever the email (sign-up checks the username first)', async () => {
+    await signUpAndVerify(app, 'holder@example.com');
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', {
+      email: 'nameholder@example.com',
+      username: 'holder',
+      password: PASSWORD,
+    });
+    await app.mail.waitFor('nameholder@example.com');
+    for (const email of ['holder@example.com', 'free-address@example.com']) {
+      await browser.get('/');
+      const page = await browser.post('/signup', { email, username: 'Holder', password: PASSWORD });
+      assert.equal(page.status, 422, email);
+      assert.match(page.html, /That username is taken/, email);
+    }
+  });
+
   test('a bad verification link gets a clear 400 page', async () => {
     const browser = new FormClient(app.url);
     const page = await browser.get('/verify?uid=nobody&token=nothing');
@@ -310,5 +404,35 @@ describe('pages: the flows a person walks', () => {
     const missing = await fetch(`${app.url}/no-such-page`);
     assert.equal(missing.status, 404);
     assert.match(await missing.text(), /Page not found/);
+  });
+});
+
+describe('pages: verification when login does not require it', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startApp({ env: { EMAIL_VERIFICATION_REQUIRED: 'false' } });
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  test('a browser logged in as the account confirms with a button (POST with CSRF)', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', { email: 'button@example.com', password: PASSWORD });
+    const mail = await app.mail.waitFor('button@example.com');
+    const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
+    assert.equal((await logIn(browser, 'button@example.com', PASSWORD)).status, 303);
+    const page = await browser.get(pathOf(link));
+    assert.equal(page.status, 200);
+    assert.match(page.html, /Confirm my email/);
+    assert.match((await browser.get('/home')).html, /Not verified/, 'opening the page changed nothing');
+    const url = new URL(link);
+    const fields = { uid: url.searchParams.get('uid') ?? '', token: url.searchParams.get('token') ?? '' };
+    assert.equal((await browser.post('/verify', { ...fields, _csrf: 'forged' })).status, 403);
+    const confirmed = await browser.post('/verify', fields);
+    assert.equal(confirmed.status, 303);
+    assert.equal(confirmed.location, '/verified');
+    assert.match((await browser.get('/home')).html, />Verified</);
   });
 });
