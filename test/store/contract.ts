@@ -1,231 +1,159 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { MailRecord, Store, TokenRecord, UserRecord } from '../../server/store/store.js';
-import { StoreConflictError } from '../../server/store/store.js';
+import type { Store } from '../../server/store/store.js';
+import { at, conflict, HASH, newToken, newUser, type StoreFactory } from './contract-fixtures.js';
+import { mailContract } from './contract-mail.js';
+import { raceContract } from './contract-races.js';
+import { writesContract } from './contract-writes.js';
 
-/** How a Store implementation is opened for the suite: fresh, and again on the same data. */
-export type StoreFactory = {
-  open(): Promise<Store>;
-  /** Closes and opens the same data again, as a restart would. */
-  reopen(store: Store): Promise<Store>;
-  cleanup(): Promise<void>;
-};
+export type { StoreFactory } from './contract-fixtures.js';
 
-export function user(id: string, email: string, username: string | null = null): UserRecord {
-  return {
-    id,
-    email,
-    username,
-    passwordHash: '$2b$04$abcdefghijklmnopqrstuu5JrDQp0N4xm3m1W1q0QyG4I6xkq3Jxq',
-    emailVerified: false,
-    created: '2026-01-01T00:00:00.000Z',
-    passwordChanged: '2026-01-01T00:00:00.000Z',
-  };
-}
-
-export function token(
-  hash: string,
-  userId: string,
-  kind: TokenRecord['kind'] = 'access',
-  ttl = 60,
-): TokenRecord {
-  return { hash, userId, kind, created: '2026-01-01T00:00:00.000Z', ttl };
-}
-
-function mail(id: string, nextAttempt: string): MailRecord {
-  return {
-    id,
-    kind: 'verify',
-    to: 'a@example.com',
-    sealedLink: 'v1.sealed.link.text',
-    created: nextAttempt,
-    attempts: 0,
-    nextAttempt,
-    lastError: null,
-  };
-}
+/** The suite's shared state: the store under test, replaced by `reopen`. */
+export type ContractContext = { store: Store; factory: StoreFactory };
 
 /**
- * The suite every Store must pass (lowdb now, PostgreSQL later): look-ups, case-insensitive
- * uniqueness, all-or-nothing commits, token cascades, sweeping, and durability across a reopen.
+ * The suite every Store must pass (lowdb, the in-memory store, PostgreSQL): look-ups, ids in
+ * order, uniqueness, every named write and its guards, the mail queue's claims, sweeping,
+ * durability across a reopen, and the races a shared store must win.
  */
 export function runStoreContract(name: string, makeFactory: () => Promise<StoreFactory>) {
   describe(`Store contract: ${name}`, () => {
-    let factory: StoreFactory;
-    let store: Store;
+    const context = {} as ContractContext;
     beforeEach(async () => {
-      factory = await makeFactory();
-      store = await factory.open();
+      context.factory = await makeFactory();
+      context.store = await context.factory.open();
     });
     afterEach(async () => {
-      await store.close();
-      await factory.cleanup();
+      await context.store.close();
+      await context.factory.cleanup();
     });
 
-    test('finds users by id, and by email and username ignoring case', async () => {
-      await store.commit([{ type: 'putUser', user: user('u1', 'Ada@Example.com', 'Ada') }]);
-      assert.equal((await store.findUserById('u1'))?.email, 'Ada@Example.com');
-      assert.equal((await store.findUserByEmail('ada@example.COM'))?.id, 'u1');
-      assert.equal((await store.findUserByUsername('ADA'))?.id, 'u1');
-      assert.equal(await store.findUserById('missing'), null);
-      assert.equal(await store.findUserByEmail('missing@example.com'), null);
-      assert.equal(await store.findUserByUsername('missing'), null);
+    test('users get ids 1, 2, 3 in order and are found by id, email key and username key', async () => {
+      const { store } = context;
+      const ada = await store.createUser(newUser('Ada@Example.com', 'Ada'));
+      const bob = await store.createUser(newUser('bob@example.com'));
+      assert.equal(ada.id, 1);
+      assert.equal(bob.id, 2);
+      assert.equal(ada.version, 1);
+      assert.equal(ada.passwordChanged, ada.created);
+      assert.equal(ada.pendingEmail, null);
+      assert.equal((await store.findUserById(1))?.email, 'Ada@Example.com');
+      assert.equal((await store.findUserByEmailKey('ada@example.com'))?.id, 1);
+      assert.equal((await store.findUserByUsernameKey('ada'))?.id, 1);
+      assert.equal(await store.findUserById(3), null);
+      assert.equal(await store.findUserByEmailKey('missing@example.com'), null);
+      assert.equal(await store.findUserByUsernameKey('missing'), null);
     });
 
-    test('refuses a second user with the same email or username and applies nothing of that commit', async () => {
-      await store.commit([{ type: 'putUser', user: user('u1', 'ada@example.com', 'ada') }]);
+    test('a taken email or username key is refused, applies nothing and uses up no id', async () => {
+      const { store } = context;
+      await store.createUser(newUser('ada@example.com', 'ada'));
       await assert.rejects(
-        store.commit([
-          { type: 'putToken', token: token('t-orphan', 'u2') },
-          { type: 'putUser', user: user('u2', 'ADA@example.com') },
-        ]),
-        (error: unknown) => error instanceof StoreConflictError && error.field === 'email',
+        store.createUser(newUser('ADA@example.com'), () => ({ issue: [newToken('orphan')] })),
+        conflict('email'),
       );
-      await assert.rejects(
-        store.commit([{ type: 'putUser', user: user('u3', 'other@example.com', 'ADA') }]),
-        (error: unknown) => error instanceof StoreConflictError && error.field === 'username',
-      );
-      assert.equal(await store.findToken('t-orphan'), null);
-      assert.equal(await store.findUserById('u2'), null);
+      await assert.rejects(store.createUser(newUser('other@example.com', 'ADA')), conflict('username'));
+      assert.equal(await store.findTokenWithUser('orphan'), null);
+      assert.equal((await store.createUser(newUser('next@example.com'))).id, 2);
     });
 
-    test('guards: a commit whose token is gone or whose password changed applies nothing', async () => {
-      await store.commit([
-        { type: 'putUser', user: user('u1', 'a@example.com') },
-        { type: 'putToken', token: token('r1', 'u1', 'reset') },
-      ]);
-      const spend = [{ type: 'deleteToken', hash: 'r1' }] as const;
-      await store.commit(
-        [...spend, { type: 'putToken', token: token('a1', 'u1') }],
-        [{ type: 'tokenExists', hash: 'r1' }],
-      );
-      await assert.rejects(
-        store.commit(
-          [...spend, { type: 'putToken', token: token('a2', 'u1') }],
-          [{ type: 'tokenExists', hash: 'r1' }],
-        ),
-        (error: unknown) => error instanceof StoreConflictError && error.field === 'token',
-      );
-      assert.equal(await store.findToken('a2'), null, 'nothing of the refused commit applied');
-      const current = (await store.findUserById('u1'))!;
-      await assert.rejects(
-        store.commit(
-          [{ type: 'putToken', token: token('a3', 'u1') }],
-          [{ type: 'passwordUnchanged', userId: 'u1', passwordHash: 'some older hash' }],
-        ),
-        (error: unknown) => error instanceof StoreConflictError && error.field === 'user',
-      );
-      assert.equal(await store.findToken('a3'), null);
-      await store.commit(
-        [{ type: 'putToken', token: token('a4', 'u1') }],
-        [{ type: 'passwordUnchanged', userId: 'u1', passwordHash: current.passwordHash }],
-      );
-      assert.ok(await store.findToken('a4'));
+    test('a new user is created with its first tokens and mail, which see its id', async () => {
+      const { store } = context;
+      const created = await store.createUser(newUser('ada@example.com'), (id) => ({
+        issue: [newToken(`verify-${id}`, 'verify')],
+        mail: [{ ...newMailFor(id), tokenHash: `verify-${id}` }],
+      }));
+      const found = await store.findTokenWithUser('verify-1');
+      assert.equal(found?.user.id, created.id);
+      assert.equal(found?.token.userId, 1);
+      assert.equal(found?.token.kind, 'verify');
+      const [mail] = await store.claimDueMail(at(1), at(60), 10);
+      assert.equal(mail?.userId, 1);
+      assert.equal(mail?.params.uid, '1');
     });
 
-    test('updating a user moves its email and username indexes', async () => {
-      await store.commit([{ type: 'putUser', user: user('u1', 'old@example.com', 'old') }]);
-      await store.commit([{ type: 'putUser', user: user('u1', 'new@example.com', 'new') }]);
-      assert.equal(await store.findUserByEmail('old@example.com'), null);
-      assert.equal(await store.findUserByUsername('old'), null);
-      assert.equal((await store.findUserByEmail('new@example.com'))?.id, 'u1');
-      await store.commit([{ type: 'putUser', user: user('u2', 'old@example.com', 'old') }]);
-      assert.equal((await store.findUserByEmail('old@example.com'))?.id, 'u2');
-    });
-
-    test('tokens: put, find, list per user, delete one, delete by kind, keep one', async () => {
-      await store.commit([
-        { type: 'putUser', user: user('u1', 'a@example.com') },
-        { type: 'putToken', token: token('a1', 'u1') },
-        { type: 'putToken', token: token('a2', 'u1') },
-        { type: 'putToken', token: token('r1', 'u1', 'reset') },
-      ]);
-      assert.equal((await store.findToken('a1'))?.userId, 'u1');
-      assert.equal((await store.listUserTokens('u1')).length, 3);
-      await store.commit([{ type: 'deleteToken', hash: 'a1' }]);
-      assert.equal(await store.findToken('a1'), null);
-      await store.commit([{ type: 'deleteUserTokens', userId: 'u1', kinds: ['reset'] }]);
+    test('a token is found with its user in one call, expired or not; tokens are listed oldest first', async () => {
+      const { store } = context;
+      const ada = await store.createUser(newUser('ada@example.com'));
+      await store.issueToken(ada.id, newToken('later', 'access', 60, 10));
+      await store.issueToken(ada.id, newToken('earlier', 'access', 1, 0));
+      const found = await store.findTokenWithUser('earlier');
+      assert.equal(found?.user.email, 'ada@example.com');
+      assert.equal(found?.token.expiresAt, at(1).toISOString());
       assert.deepEqual(
-        (await store.listUserTokens('u1')).map((t) => t.hash),
-        ['a2'],
+        (await store.listUserTokens(ada.id)).map((token) => token.hash),
+        ['earlier', 'later'],
       );
-      await store.commit([
-        { type: 'putToken', token: token('a3', 'u1') },
-        { type: 'deleteUserTokens', userId: 'u1', exceptHash: 'a3' },
-      ]);
-      assert.deepEqual(
-        (await store.listUserTokens('u1')).map((t) => t.hash),
-        ['a3'],
-      );
-    });
-
-    test('deleting a user deletes its tokens', async () => {
-      await store.commit([
-        { type: 'putUser', user: user('u1', 'a@example.com') },
-        { type: 'putToken', token: token('a1', 'u1') },
-      ]);
-      await store.commit([{ type: 'deleteUser', userId: 'u1' }]);
-      assert.equal(await store.findUserById('u1'), null);
-      assert.equal(await store.findUserByEmail('a@example.com'), null);
-      assert.equal(await store.findToken('a1'), null);
+      assert.equal(await store.findTokenWithUser('missing'), null);
     });
 
     test('sweeps tokens whose lifetime has ended, and only those', async () => {
-      await store.commit([
-        { type: 'putUser', user: user('u1', 'a@example.com') },
-        { type: 'putToken', token: token('short', 'u1', 'access', 60) },
-        { type: 'putToken', token: token('long', 'u1', 'access', 3600) },
-      ]);
-      const atTtl = new Date(Date.parse('2026-01-01T00:00:00.000Z') + 60_000);
-      assert.equal(await store.sweepExpiredTokens(atTtl), 0, 'still valid at exactly its TTL');
-      const later = new Date(atTtl.getTime() + 1000);
-      assert.equal(await store.sweepExpiredTokens(later), 1);
-      assert.equal(await store.findToken('short'), null);
-      assert.ok(await store.findToken('long'));
+      const { store } = context;
+      const ada = await store.createUser(newUser('a@example.com'));
+      await store.issueToken(ada.id, newToken('short', 'access', 60));
+      await store.issueToken(ada.id, newToken('long', 'access', 3600));
+      assert.equal(await store.sweepExpiredTokens(at(60)), 0, 'still valid at exactly its expiry');
+      assert.equal(await store.sweepExpiredTokens(at(61)), 1);
+      assert.equal(await store.findTokenWithUser('short'), null);
+      assert.ok(await store.findTokenWithUser('long'));
     });
 
-    test('lists due mail oldest first and leaves mail not yet due', async () => {
-      await store.commit([
-        { type: 'putMail', mail: mail('m2', '2026-01-01T00:00:02.000Z') },
-        { type: 'putMail', mail: mail('m1', '2026-01-01T00:00:01.000Z') },
-        { type: 'putMail', mail: mail('m3', '2026-01-01T01:00:00.000Z') },
-      ]);
-      const due = await store.listDueMail(new Date('2026-01-01T00:00:05.000Z'), 10);
-      assert.deepEqual(
-        due.map((m) => m.id),
-        ['m1', 'm2'],
-      );
-      await store.commit([{ type: 'deleteMail', id: 'm1' }]);
-      assert.deepEqual(
-        (await store.listDueMail(new Date('2026-01-01T00:00:05.000Z'), 10)).map((m) => m.id),
-        ['m2'],
-      );
+    test('everything acknowledged is there after a reopen, and ids carry on', async () => {
+      const ada = await context.store.createUser(newUser('a@example.com', 'ada'));
+      const gone = await context.store.createUser(newUser('gone@example.com'));
+      await context.store.issueToken(ada.id, newToken('a1'));
+      await context.store.setPassword(ada.id, { passwordHash: `${HASH}x`, at: at(5) });
+      await context.store.enqueueMail([newMailFor(ada.id)]);
+      await context.store.deleteUser(gone.id);
+      context.store = await context.factory.reopen(context.store);
+      const { store } = context;
+      const again = await store.findUserByEmailKey('a@example.com');
+      assert.equal(again?.passwordHash, `${HASH}x`);
+      assert.equal(again?.version, 2);
+      assert.equal((await store.findUserByUsernameKey('ada'))?.id, ada.id);
+      assert.equal((await store.findTokenWithUser('a1'))?.user.id, ada.id);
+      assert.equal((await store.mailQueueStats()).depth, 1);
+      assert.equal((await store.createUser(newUser('c@example.com'))).id, 3, 'a deleted id is not reused');
     });
 
-    test('everything acknowledged is there after a reopen', async () => {
-      await store.commit([
-        { type: 'putUser', user: user('u1', 'a@example.com', 'ada') },
-        { type: 'putToken', token: token('a1', 'u1') },
-        { type: 'putMail', mail: mail('m1', '2026-01-01T00:00:00.000Z') },
-      ]);
-      const reopened = await factory.reopen(store);
-      store = reopened;
-      assert.equal((await reopened.findUserByEmail('A@example.com'))?.id, 'u1');
-      assert.equal((await reopened.findUserByUsername('ADA'))?.id, 'u1');
-      assert.equal((await reopened.findToken('a1'))?.userId, 'u1');
-      assert.equal((await reopened.listDueMail(new Date('2026-01-02T00:00:00.000Z'), 10)).length, 1);
-    });
-
-    test('concurrent commits are all durable once each has resolved', async () => {
-      const commits = Array.from({ length: 50 }, (_, index) =>
-        store.commit([{ type: 'putUser', user: user(`u${index}`, `user${index}@example.com`) }]),
+    test('concurrent writes are all durable once each has resolved', async () => {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, index) =>
+          context.store.createUser(newUser(`user${index}@example.com`)),
+        ),
       );
-      await Promise.all(commits);
-      const reopened = await factory.reopen(store);
-      store = reopened;
+      context.store = await context.factory.reopen(context.store);
       for (let index = 0; index < 50; index++) {
-        assert.ok(await reopened.findUserById(`u${index}`), `user ${index} survived`);
+        assert.ok(
+          await context.store.findUserByEmailKey(`user${index}@example.com`),
+          `user ${index} survived`,
+        );
       }
+      const ids = await Promise.all(
+        Array.from({ length: 50 }, async (_, index) => (await context.store.findUserById(index + 1))?.id),
+      );
+      assert.deepEqual(
+        ids,
+        Array.from({ length: 50 }, (_, index) => index + 1),
+      );
     });
+
+    writesContract(context);
+    mailContract(context);
+    raceContract(context);
   });
+}
+
+function newMailFor(userId: number) {
+  return {
+    kind: 'verify',
+    priority: 0,
+    to: 'ada@example.com',
+    toKey: 'ada@example.com',
+    userId,
+    sealedLink: 'v1.sealed',
+    tokenHash: null,
+    params: { uid: String(userId) },
+    created: '2026-01-01T00:00:00.000Z',
+  };
 }

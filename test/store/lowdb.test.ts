@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { createMemoryStore } from '../../server/store/lowdb/memory.js';
 import { createLowdbStore } from '../../server/store/lowdb.js';
 import { StoreCorruptError } from '../../server/store/store.js';
 import { runStoreContract } from './contract.js';
@@ -20,21 +21,53 @@ runStoreContract('lowdb', async () => {
   };
 });
 
+// The in-memory store keeps nothing across a close: "reopen" hands back the same live store.
+runStoreContract('in-memory', async () => ({
+  open: async () => createMemoryStore(),
+  reopen: async (store) => store,
+  cleanup: async () => undefined,
+}));
+
+const user = (fields: object) =>
+  JSON.stringify({
+    id: 1,
+    email: 'a@example.com',
+    emailKey: 'a@example.com',
+    username: null,
+    usernameKey: null,
+    passwordHash: 'x',
+    emailVerified: true,
+    pendingEmail: null,
+    pendingEmailKey: null,
+    created: '2026-01-01T00:00:00.000Z',
+    passwordChanged: '2026-01-01T00:00:00.000Z',
+    version: 1,
+    ...fields,
+  });
+const v2 = (users: string, tokens = '') =>
+  `{"version":2,"seq":0,"nextUserId":2,"nextMailId":1,"users":[${users}],"tokens":[${tokens}],"mails":[]}`;
+
 const corruptFiles: Array<[string, string]> = [
-  ['not JSON', '{"version":1,"users":[{"id":'],
+  ['not JSON', '{"version":2,"users":[{"id":'],
   ['not a store', '{"hello":"world"}'],
+  ['a list', '[]'],
+  ['of an unknown version', '{"version":3,"users":[],"tokens":[],"mails":[]}'],
   [
-    'a user without a hash',
+    'a version-1 user without a hash',
     '{"version":1,"users":[{"id":"u1","email":"a@example.com"}],"tokens":[],"mails":[]}',
   ],
   [
-    'a user whose username is a number',
-    '{"version":1,"users":[{"id":"u1","email":"a@example.com","username":5,"passwordHash":"x","emailVerified":true,"created":"2026-01-01T00:00:00.000Z","passwordChanged":"2026-01-01T00:00:00.000Z"}],"tokens":[],"mails":[]}',
-  ],
-  [
-    'a token without a creation time (it would never expire)',
+    'a version-1 token without a creation time (it would never expire)',
     '{"version":1,"users":[],"tokens":[{"hash":"h","userId":"u1","kind":"access","ttl":60}],"mails":[]}',
   ],
+  ['a user whose id is a string', v2(user({ id: 'u1' }))],
+  ['a user whose username is a number', v2(user({ username: 5 }))],
+  ['a user without a version', v2(user({ version: undefined }))],
+  [
+    'a token without its expiry',
+    v2(user({}), '{"hash":"h","userId":1,"kind":"access","created":"2026-01-01T00:00:00.000Z","ttl":60}'),
+  ],
+  ['a snapshot without its id counter', '{"version":2,"seq":0,"users":[],"tokens":[],"mails":[]}'],
 ];
 for (const [name, content] of corruptFiles) {
   test(`a file that is ${name} is refused at start and left untouched`, async () => {
@@ -43,15 +76,26 @@ for (const [name, content] of corruptFiles) {
     await writeFile(file, content);
     await assert.rejects(createLowdbStore(file), StoreCorruptError);
     assert.equal(await readFile(file, 'utf8'), content);
+    assert.deepEqual(await readdir(dir), ['db.json'], 'no lock or other file left behind');
     await rm(dir, { recursive: true, force: true });
   });
 }
 
-test('a missing file starts an empty store in a folder it creates', async () => {
+test('a missing file starts an empty store in a folder it creates, and DB_FILE exists at once', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kum-new-'));
-  const store = await createLowdbStore(path.join(dir, 'nested', 'db.json'));
-  assert.equal(await store.findUserById('anyone'), null);
-  await store.commit([]);
+  const file = path.join(dir, 'nested', 'db.json');
+  const store = await createLowdbStore(file);
+  assert.equal(await store.findUserById(1), null);
+  const data = JSON.parse(await readFile(file, 'utf8'));
+  assert.deepEqual(data, {
+    version: 2,
+    seq: 0,
+    nextUserId: 1,
+    nextMailId: 1,
+    users: [],
+    tokens: [],
+    mails: [],
+  });
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });

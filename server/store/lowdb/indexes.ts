@@ -122,7 +122,8 @@ export class StoreIndexes {
     }
     if (mail.id >= this.nextMailId) this.nextMailId = mail.id + 1;
     this.dueMail.added(mail);
-    if (previous && previous.toKey !== mail.toKey) this.dueMail.removed(previous.toKey);
+    if (previous && (previous.toKey !== mail.toKey || previous.priority !== mail.priority))
+      this.dueMail.removed(previous);
   }
 
   private removeMail(id: number): void {
@@ -130,7 +131,7 @@ export class StoreIndexes {
     if (!mail) return;
     this.mails.delete(id);
     this.unlinkMail(mail);
-    this.dueMail.removed(mail.toKey);
+    this.dueMail.removed(mail);
   }
 
   private unlinkMail(mail: MailRecord): void {

@@ -1,103 +1,122 @@
 import type { MailRecord } from '../store.js';
 import { MinHeap } from './heap.js';
 
-/** Where a mail stands in the queue: lower priority first, then the earliest due, then the oldest. */
-type DueKey = Readonly<{ priority: number; dueAt: number; id: number }>;
-type Head = DueKey & Readonly<{ toKey: string }>;
+/** Where a mail stands within its group: the earliest due first, then the oldest. */
+type DueKey = Readonly<{ dueAt: number; id: number }>;
+/** A group's first mail, listed in its priority's heap. */
+type Head = DueKey & Readonly<{ group: string; toKey: string }>;
 
-const before = (a: DueKey, b: DueKey) =>
-  a.priority !== b.priority ? a.priority < b.priority : a.dueAt !== b.dueAt ? a.dueAt < b.dueAt : a.id < b.id;
-const same = (a: DueKey, b: DueKey) => a.priority === b.priority && a.dueAt === b.dueAt && a.id === b.id;
+const before = (a: DueKey, b: DueKey) => (a.dueAt !== b.dueAt ? a.dueAt < b.dueAt : a.id < b.id);
+const same = (a: DueKey, b: DueKey) => a.dueAt === b.dueAt && a.id === b.id;
+const groupOf = (mail: Pick<MailRecord, 'priority' | 'toKey'>) => `${mail.priority}\u0000${mail.toKey}`;
 
 /** When a mail may next be claimed: its retry time, or when a live claim on it lapses. */
 export function dueKeyOf(mail: MailRecord): DueKey {
   const next = Date.parse(mail.nextAttempt);
   const lapses = mail.claim !== null && mail.claimedUntil !== null ? Date.parse(mail.claimedUntil) : 0;
-  return { priority: mail.priority, dueAt: Math.max(next, lapses), id: mail.id };
+  return { dueAt: Math.max(next, lapses), id: mail.id };
 }
 
 /**
- * The due-mail index, in two levels so no recipient can hold the queue (issue 9.4): each
- * recipient has a heap of its own mail, and a heap of recipients' first mails says whose turn it
- * is. Taking due mail pops at most one mail per recipient, in O(log n), without looking at the
- * 5,000 others a flooded address may hold.
+ * The due-mail index, in two levels so no recipient can hold the queue (issue 9.4). Mail is
+ * grouped by (priority, recipient); each group is a heap of its own mail, and each priority has a
+ * heap of its groups' first mails saying whose turn it is. Taking due mail walks the priorities
+ * in order (links before notices) and pops at most one mail per recipient, in O(log n), without
+ * looking at the 5,000 others a flooded address may hold.
  *
  * Entries are never updated in place: a changed or deleted mail leaves a stale entry that is
  * recognised (its key no longer matches the mail) and dropped when it reaches the top.
  */
 export class DueMailIndex {
-  private readonly byRecipient = new Map<string, MinHeap<DueKey>>();
-  private readonly heads = new MinHeap<Head>(before);
-  /** The key of each recipient's entry in `heads` that is still meant to be there. */
-  private readonly listedHead = new Map<string, DueKey>();
+  private readonly groups = new Map<string, MinHeap<DueKey>>();
+  private readonly heads = new Map<number, MinHeap<Head>>();
+  /** The key of each group's entry in `heads` that is still meant to be there. */
+  private readonly listed = new Map<string, DueKey>();
 
   constructor(private readonly mailById: (id: number) => MailRecord | undefined) {}
 
   /** Call after a mail was added or changed. */
   added(mail: MailRecord): void {
-    let heap = this.byRecipient.get(mail.toKey);
+    const group = groupOf(mail);
+    let heap = this.groups.get(group);
     if (!heap) {
       heap = new MinHeap<DueKey>(before);
-      this.byRecipient.set(mail.toKey, heap);
+      this.groups.set(group, heap);
     }
     heap.push(dueKeyOf(mail));
-    this.refresh(mail.toKey);
+    this.refresh(mail);
   }
 
-  /** Call after a mail of `toKey` was deleted. */
-  removed(toKey: string): void {
-    this.refresh(toKey);
+  /** Call after a mail was deleted, or moved out of its group. */
+  removed(mail: Pick<MailRecord, 'priority' | 'toKey'>): void {
+    this.refresh(mail);
   }
 
   /**
-   * The first `limit` mails due at `now`, at most one per recipient. The caller changes them (a
-   * claim) and then calls `added` for each, which lists each recipient's next mail again.
+   * The first `limit` mails due at `now`, lowest priority first, at most one per recipient. The
+   * caller changes them (a claim) and then calls `added` for each, which lists each group's next
+   * mail again.
    */
   takeDue(now: number, limit: number): MailRecord[] {
     const taken: MailRecord[] = [];
-    while (taken.length < limit) {
-      const top = this.heads.peek();
-      if (!top || top.dueAt > now) break;
-      this.heads.pop();
-      const listed = this.listedHead.get(top.toKey);
-      if (!listed || !same(listed, top)) continue; // replaced by a newer head entry
-      this.listedHead.delete(top.toKey);
-      const head = this.cleanTop(top.toKey);
-      const mail = head ? this.mailById(head.id) : undefined;
-      if (!head || !mail || !same(head, top)) {
-        this.refresh(top.toKey);
-        continue;
+    const recipients = new Set<string>();
+    const priorities = [...this.heads.keys()].sort((a, b) => a - b);
+    for (const priority of priorities) {
+      const heap = this.heads.get(priority);
+      if (!heap) continue;
+      const setAside: Head[] = [];
+      while (taken.length < limit) {
+        const top = heap.peek();
+        if (!top || top.dueAt > now) break;
+        heap.pop();
+        const listed = this.listed.get(top.group);
+        if (!listed || !same(listed, top)) continue; // replaced by a newer entry
+        if (recipients.has(top.toKey)) {
+          setAside.push(top); // this recipient had its turn in this call
+          continue;
+        }
+        this.listed.delete(top.group);
+        const head = this.cleanTop(top.group);
+        const mail = head ? this.mailById(head.id) : undefined;
+        if (!head || !mail || !same(head, top)) {
+          this.refresh({ priority, toKey: top.toKey });
+          continue;
+        }
+        taken.push(mail);
+        recipients.add(top.toKey);
       }
-      taken.push(mail);
+      for (const head of setAside) heap.push(head);
     }
     return taken;
   }
 
-  private valid(toKey: string, key: DueKey): boolean {
-    const mail = this.mailById(key.id);
-    return mail !== undefined && mail.toKey === toKey && same(dueKeyOf(mail), key);
-  }
-
-  private cleanTop(toKey: string): DueKey | undefined {
-    const heap = this.byRecipient.get(toKey);
+  private cleanTop(group: string): DueKey | undefined {
+    const heap = this.groups.get(group);
     if (!heap) return undefined;
     for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
-      if (this.valid(toKey, top)) return top;
+      const mail = this.mailById(top.id);
+      if (mail && groupOf(mail) === group && same(dueKeyOf(mail), top)) return top;
       heap.pop();
     }
-    this.byRecipient.delete(toKey);
+    this.groups.delete(group);
     return undefined;
   }
 
-  private refresh(toKey: string): void {
-    const top = this.cleanTop(toKey);
-    const listed = this.listedHead.get(toKey);
+  private refresh(mail: Pick<MailRecord, 'priority' | 'toKey'>): void {
+    const group = groupOf(mail);
+    const top = this.cleanTop(group);
+    const listed = this.listed.get(group);
     if (!top) {
-      this.listedHead.delete(toKey);
+      this.listed.delete(group);
       return;
     }
     if (listed && same(listed, top)) return;
-    this.listedHead.set(toKey, top);
-    this.heads.push({ ...top, toKey });
+    this.listed.set(group, top);
+    let heap = this.heads.get(mail.priority);
+    if (!heap) {
+      heap = new MinHeap<Head>(before);
+      this.heads.set(mail.priority, heap);
+    }
+    heap.push({ ...top, group, toKey: mail.toKey });
   }
 }
