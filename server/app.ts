@@ -1,25 +1,12 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import koaEjs from '@koa/ejs';
 import Koa from 'koa';
-import session from 'koa-session';
-import serveStatic from 'koa-static';
+import { createApiApp } from './api/api-app.js';
 import { serveExplorer } from './api/explorer.js';
-import { createApiRouter } from './api/users.js';
 import type { AuthDeps } from './auth/types.js';
-import { createPageRouter } from './boot/routes.js';
+import { createPagesApp } from './boot/routes.js';
 import type { Deps } from './deps.js';
-import { authOf, resolveAccessToken } from './middleware/access-token.js';
-import { parseBodies } from './middleware/body.js';
-import { protectForms } from './middleware/csrf.js';
-import { handleErrors, wantsJson } from './middleware/errors.js';
-import { throttleAuth } from './middleware/rate-limit.js';
+import { createLimiter } from './middleware/rate-limit.js';
 import { logRequests } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
-import { answerUnsupportedMethods } from './middleware/unsupported-methods.js';
-
-const root = (folder: string) => fileURLToPath(new URL(`../${folder}/`, import.meta.url));
 
 /** The part of Deps the domain sees. */
 export function authDepsOf(deps: Deps): AuthDeps {
@@ -43,76 +30,35 @@ export function authDepsOf(deps: Deps): AuthDeps {
   };
 }
 
-/** Builds the Koa app: middleware in order, routers mounted. Never listens, never reads process.env. */
+// The API's mount point, matched case-blind as @koa/router matches its routes: `/API/users/login`
+// is the API's, with the API's body, CSRF and error rules, never a page's.
+const API_MOUNT = /^\/api(?:\/|$)/i;
+
+/**
+ * Two Koa apps on one server, each with its own error, body and CSRF stack: the JSON API under
+ * /api (api/api-app.ts) and the pages (boot/routes.ts). What they share is here: the request log,
+ * the security headers and one limiter, so a login through either spends the same budgets.
+ * Never listens, never reads process.env.
+ */
 export function createApp(deps: Deps): Koa {
   const { config } = deps;
   const auth = authDepsOf(deps);
-  // Behind the one proxy TRUST_PROXY vouches for, only the address it appended (the last one in
-  // X-Forwarded-For) is true: anything to its left was written by the client and is spoofable.
+  // RATE_LIMITS=off: load tests only (refused in production by config.ts).
+  const limiter = config.rateLimits ? (deps.limiter ?? createLimiter()) : null;
+  const shared: Deps = limiter ? { ...deps, limiter } : deps;
+  const api = createApiApp(shared, auth, limiter).callback();
+  const pages = createPagesApp(shared, auth).callback();
+
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.keys = [...config.sessionKeys];
-  // Errors are answered and logged by handleErrors; Koa's own printer would log them twice.
   app.silent = true;
-
-  koaEjs(app, { root: root('views'), layout: 'layout', viewExt: 'ejs', cache: config.isProduction });
-
   app.use(logRequests(deps.log));
-  app.use(handleErrors(deps.log));
   app.use(securityHeaders({ https: config.secureCookies }));
-  // koa-static stats the disk on every GET, and on /api/users/me that stat cost about as much as
-  // writing the answer (bench CPU profile); only paths of files public/ holds are looked up.
-  const assets = serveStatic(root('public'), { maxage: config.isProduction ? 3_600_000 : 0 });
-  const assetPaths = new Set(
-    readdirSync(root('public'), { recursive: true }).map(
-      (name) => `/${String(name).split(path.sep).join('/')}`,
-    ),
-  );
-  app.use(async function serveAssets(ctx, next) {
-    if (assetPaths.has(ctx.path)) return assets(ctx, next);
-    await next();
-  });
-  app.use(async function markSecureCookies(ctx, next) {
-    // APP_URL is https: the browser sees https even when a proxy speaks http to us.
-    if (config.secureCookies) ctx.cookies.secure = true;
-    await next();
-  });
-  app.use(
-    session(
-      {
-        key: config.secureCookies ? '__Host-session' : 'session',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: config.secureCookies,
-        signed: true,
-        maxAge: 'session',
-        renew: false,
-        rolling: false,
-      },
-      app,
-    ),
-  );
-  app.use(parseBodies());
-  app.use(protectForms());
-  app.use(resolveAccessToken(auth));
-  // Before every router, so no path variant of a login or reset route can skip it (RATE_LIMITS=off: load tests).
-  if (config.rateLimits) app.use(throttleAuth({ users: deps.store }));
-  app.use(async function pageLocals(ctx, next) {
-    const current = authOf(ctx);
-    ctx.state.currentUser = current ? { email: current.user.email } : null;
-    ctx.state.devOutbox = Boolean(deps.outbox) && !config.isProduction;
-    await next();
-  });
-
-  // The JSON API before the pages, so /api paths always answer in LoopBack's envelope.
-  const api = createApiRouter(auth);
-  const apiMethodCheck = answerUnsupportedMethods(api);
-  app.use(api.routes());
-  app.use(async function apiMethods(ctx, next) {
-    return wantsJson(ctx) ? apiMethodCheck(ctx, next) : next();
-  });
   if (config.apiExplorer) app.use(serveExplorer());
-
-  const pages = createPageRouter(deps, auth);
-  app.use(pages.routes()).use(answerUnsupportedMethods(pages));
+  app.use(async function dispatch(ctx) {
+    // Each app answers on its own; this one only logs and sets the shared headers.
+    ctx.respond = false;
+    await (API_MOUNT.test(ctx.path) ? api : pages)(ctx.req, ctx.res);
+  });
   return app;
 }

@@ -31,6 +31,8 @@ export type Config = Readonly<{
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   apiExplorer: boolean;
   hashWorkers: number;
+  /** Origins (scheme://host[:port]) whose scripts may call /api; none by default. */
+  corsOrigins: readonly string[];
 }>;
 
 /** A configuration value that cannot start the app; the message names the variable. */
@@ -98,7 +100,30 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   API_EXPLORER: optionalFlag,
   HASH_WORKERS: integer(0, 0, 64),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (origins) => origins.every(isOrigin),
+      'must be comma-separated origins like https://app.example.com (scheme, host and port only; no *, path or slash)',
+    ),
 });
+
+/** `https://app.example.com[:port]` exactly: a CORS allow-list entry is compared as a string. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -164,6 +189,7 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     apiExplorer: e.API_EXPLORER ?? !isProduction,
     hashWorkers: e.HASH_WORKERS || Math.max(1, availableCores),
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
   });
 }
 

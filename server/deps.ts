@@ -4,6 +4,7 @@ import type { LinkSealer } from './auth/sealed-links.js';
 import type { AuthEvents, Clock } from './auth/types.js';
 import type { Config } from './config.js';
 import type { Mailer, Outbox } from './mail/mailer.js';
+import type { Limiter } from './middleware/rate-limit.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -21,4 +22,9 @@ export type Deps = Readonly<{
   events: AuthEvents;
   /** The development outbox's listing; absent in production and whenever SMTP_URL is set. */
   outbox?: Outbox;
+  /**
+   * The throttles both apps share (app.ts makes one in memory when absent; a shared store's
+   * limiter for several instances is chosen here). Absent with RATE_LIMITS=off.
+   */
+  limiter?: Limiter;
 }>;

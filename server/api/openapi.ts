@@ -1,45 +1,30 @@
 import { z } from 'zod';
+import type { Endpoint } from './endpoint.js';
 import {
   accessTokenListSchema,
   accessTokenSchema,
   changePasswordBody,
-  confirmQuery,
   createUserBody,
   deleteCountSchema,
+  deleteUserBody,
   errorSchema,
   loginBody,
-  loginQuery,
   loginResultSchema,
   patchUserBody,
   resetBody,
   resetPasswordBody,
+  tokenIdParam,
   userIdParam,
   userSchema,
 } from './schemas.js';
 
 /**
- * The OpenAPI 3.1 description of the API, generated from the zod schemas the routes validate with
- * (schemas.ts). Only what JSON Schema cannot say is written here: each route's method, path,
- * token, and status codes. test/api/openapi.test.ts fails if a route of the router is missing.
+ * The OpenAPI 3.1 description of the API, generated from the endpoint declarations (endpoints/)
+ * and the zod schemas they validate with (schemas.ts): the document cannot drift from the code.
  */
 
 type Json = Record<string, unknown>;
-type Method = 'get' | 'post' | 'patch' | 'delete';
-/** Which token a route needs: none, a login (access) token, or an emailed reset token. */
-type TokenNeed = 'none' | 'access' | 'reset';
-
-type Operation = {
-  method: Method;
-  /** The router's path, `:param` style. */
-  path: string;
-  summary: string;
-  description?: string;
-  token: TokenNeed;
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  /** Status → what it means; the schema of a success answer, errors use the envelope. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-};
+type Method = Endpoint['method'];
 
 // Every schema that gets a name in `components.schemas`. Requests are described as clients send
 // them (zod's input side: a ttl may be a numeric string), answers as the server writes them.
@@ -50,6 +35,7 @@ const requestSchemas = {
   ResetPasswordRequest: resetPasswordBody,
   ChangePasswordRequest: changePasswordBody,
   PatchUserRequest: patchUserBody,
+  DeleteUserRequest: deleteUserBody,
 } as const;
 const responseSchemas = {
   User: userSchema,
@@ -59,163 +45,6 @@ const responseSchemas = {
   DeleteCount: deleteCountSchema,
   Error: errorSchema,
 } as const;
-
-const unauthorized = { description: 'No valid access token, or the id is not the caller' };
-
-const operations: Operation[] = [
-  {
-    method: 'get',
-    path: '/api/openapi.json',
-    summary: 'This document',
-    token: 'none',
-    responses: { 200: { description: 'The OpenAPI 3.1 document' } },
-  },
-  {
-    method: 'post',
-    path: '/api/users',
-    summary: 'Sign up',
-    description: 'Creates the user and emails a verification link. LoopBack `User.create`.',
-    token: 'none',
-    body: createUserBody,
-    responses: {
-      200: { description: 'The new user', schema: userSchema },
-      400: { description: 'The body is not a JSON object' },
-      422: {
-        description: 'ValidationError: invalid or taken email/username, bad password, PASSWORD_TOO_LONG',
-      },
-    },
-  },
-  {
-    method: 'post',
-    path: '/api/users/login',
-    summary: 'Log in',
-    description: 'Issues an access token. `?include=user` adds the user.',
-    token: 'none',
-    body: loginBody,
-    query: loginQuery,
-    responses: {
-      200: { description: 'A new access token', schema: loginResultSchema },
-      400: { description: 'USERNAME_EMAIL_REQUIRED, or a bad `include`' },
-      401: { description: 'LOGIN_FAILED, or LOGIN_FAILED_EMAIL_NOT_VERIFIED' },
-      422: {
-        description:
-          'ValidationError: a ttl that is not a positive whole number, or a field of the wrong type',
-      },
-    },
-  },
-  {
-    method: 'post',
-    path: '/api/users/logout',
-    summary: 'Log out (this token)',
-    token: 'access',
-    responses: { 204: { description: 'The token is deleted' }, 401: unauthorized },
-  },
-  {
-    method: 'post',
-    path: '/api/users/reset',
-    summary: 'Ask for a password-reset email',
-    description: 'Answers 204 whether or not the email has an account (LoopBack answered 404).',
-    token: 'none',
-    body: resetBody,
-    responses: {
-      204: { description: 'Accepted; a known address gets an email with a reset link' },
-      400: { description: 'EMAIL_REQUIRED, or an email that is not a string' },
-    },
-  },
-  {
-    method: 'post',
-    path: '/api/users/reset-password',
-    summary: 'Set a new password with a reset token',
-    description:
-      'The token is the one from the emailed link, sent like an access token. A login token is refused; the reset token is spent, and every token of the user is deleted.',
-    token: 'reset',
-    body: resetPasswordBody,
-    responses: {
-      204: { description: 'The password is changed' },
-      400: { description: 'newPassword missing or not a string' },
-      401: { description: 'No valid reset token' },
-      422: { description: 'The new password breaks the policy (ValidationError, PASSWORD_TOO_LONG)' },
-    },
-  },
-  {
-    method: 'post',
-    path: '/api/users/change-password',
-    summary: 'Change the password',
-    description: "The caller's token stays valid; every other token of the user is deleted.",
-    token: 'access',
-    body: changePasswordBody,
-    responses: {
-      204: { description: 'The password is changed' },
-      400: { description: 'INVALID_PASSWORD (wrong old password), or a missing argument' },
-      401: unauthorized,
-      422: { description: 'The new password breaks the policy' },
-    },
-  },
-  {
-    method: 'get',
-    path: '/api/users/confirm',
-    summary: 'Verify an email address',
-    token: 'none',
-    query: confirmQuery,
-    responses: {
-      204: { description: 'Verified' },
-      302: { description: 'Verified; redirected to `redirect`' },
-      400: {
-        description: 'INVALID_TOKEN, INVALID_REDIRECT (not a path on this site), or a missing argument',
-      },
-      404: { description: 'USER_NOT_FOUND' },
-    },
-  },
-  {
-    method: 'get',
-    path: '/api/users/:id',
-    summary: 'Read the user',
-    token: 'access',
-    responses: { 200: { description: 'The user', schema: userSchema }, 401: unauthorized },
-  },
-  {
-    method: 'patch',
-    path: '/api/users/:id',
-    summary: 'Change email or username',
-    description:
-      'A new email is unverified until its link is followed: a verification email goes to it and every other token of the user is deleted.',
-    token: 'access',
-    body: patchUserBody,
-    responses: {
-      200: { description: 'The updated user', schema: userSchema },
-      400: { description: 'The body is not a JSON object' },
-      401: { description: 'No valid token, another user, or PASSWORD_CHANGE_NOT_ALLOWED' },
-      422: { description: 'ValidationError: invalid or taken email/username' },
-    },
-  },
-  {
-    method: 'delete',
-    path: '/api/users/:id',
-    summary: 'Delete the account',
-    token: 'access',
-    responses: {
-      200: { description: 'Deleted, with its tokens', schema: deleteCountSchema },
-      401: unauthorized,
-    },
-  },
-  {
-    method: 'get',
-    path: '/api/users/:id/accessTokens',
-    summary: "List the user's live login tokens",
-    token: 'access',
-    responses: {
-      200: { description: 'Token metadata, never a secret', schema: accessTokenListSchema },
-      401: unauthorized,
-    },
-  },
-  {
-    method: 'delete',
-    path: '/api/users/:id/accessTokens',
-    summary: 'Log out everywhere',
-    token: 'access',
-    responses: { 204: { description: 'Every login token of the user is deleted' }, 401: unauthorized },
-  },
-];
 
 /** `/api/users/:id` → `/api/users/{id}`. */
 export function openApiPath(routerPath: string): string {
@@ -261,9 +90,13 @@ function parameters(schema: z.ZodObject, where: 'query' | 'path'): Json[] {
 
 const TOKEN_SOURCES = ['authorizationHeader', 'xAccessToken', 'accessTokenQuery', 'accessTokenCookie'];
 
-function operationObject(operation: Operation): Json {
-  const pathParameters = operation.path.includes(':id') ? parameters(userIdParam, 'path') : [];
-  const queryParameters = operation.query ? parameters(operation.query, 'query') : [];
+function operationObject(operation: Endpoint & { path: string }): Json {
+  const pathParameters = [
+    ...(operation.path.includes(':id') ? parameters(userIdParam, 'path') : []),
+    ...(operation.path.includes(':fk') ? parameters(tokenIdParam, 'path') : []),
+  ];
+  const query = operation.query?.schema;
+  const queryParameters = query instanceof z.ZodObject ? parameters(query, 'query') : [];
   const responses = Object.fromEntries(
     Object.entries(operation.responses).map(([status, response]) => {
       const content = response.schema
@@ -279,15 +112,16 @@ function operationObject(operation: Operation): Json {
     ...(operation.description ? { description: operation.description } : {}),
     operationId: `${operation.method}${operation.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, next = '') => next.toUpperCase())}`,
     tags: [operation.path.startsWith('/api/users') ? 'users' : 'meta'],
-    security: operation.token === 'none' ? [] : TOKEN_SOURCES.map((source) => ({ [source]: [] })),
+    security: operation.caller === 'anyone' ? [] : TOKEN_SOURCES.map((source) => ({ [source]: [] })),
     ...(pathParameters.length + queryParameters.length > 0
       ? { parameters: [...pathParameters, ...queryParameters] }
       : {}),
     ...(operation.body
       ? {
           requestBody: {
-            required: true,
-            content: { 'application/json': { schema: refTo(requestSchemas, operation.body) } },
+            // A DELETE may carry currentPassword; a recent token does without it.
+            required: operation.method !== 'delete',
+            content: { 'application/json': { schema: refTo(requestSchemas, operation.body.schema) } },
           },
         }
       : {}),
@@ -295,17 +129,13 @@ function operationObject(operation: Operation): Json {
   };
 }
 
-/** The methods and paths the document describes, `:param` style, for the coverage test. */
-export function documentedRoutes(): { method: Method; path: string }[] {
-  return operations.map(({ method, path }) => ({ method, path }));
-}
-
-/** The whole OpenAPI 3.1 document served at GET /api/openapi.json. */
-export function buildOpenApiDocument(): Json {
+/** The whole OpenAPI 3.1 document served at GET /api/openapi.json, from the declared endpoints. */
+export function buildOpenApiDocument(endpoints: readonly Endpoint[]): Json {
   const paths: Record<string, Record<string, Json>> = {};
-  for (const operation of operations) {
+  for (const endpoint of endpoints) {
+    const operation = { ...endpoint, path: `/api${endpoint.path}` };
     const path = openApiPath(operation.path);
-    paths[path] = { ...paths[path], [operation.method]: operationObject(operation) };
+    paths[path] = { ...paths[path], [operation.method as Method]: operationObject(operation) };
   }
   const tokenNote = 'A login token from POST /api/users/login (or the reset token, on reset-password only).';
   return {

@@ -34,7 +34,7 @@ export function presentLogin(result: LoginResult, includeUser: boolean): LoginRe
 
 // 16 hex characters (64 bits) of the SHA-256: enough to tell a user's tokens apart, useless for
 // finding the token (the store is keyed by the whole hash, and the hash does not give the secret).
-const LISTING_ID_LENGTH = 16;
+export const LISTING_ID_LENGTH = 16;
 
 /** A token's metadata for listings: never its secret, never its full hash. */
 export function presentAccessToken(token: TokenRecord, currentHash: string | null): AccessTokenView {

@@ -55,7 +55,14 @@ export const loginQuery = z.object({
   include: z
     .union([z.string(), z.array(z.string())], { error: 'must be a string' })
     .optional()
-    .meta({ description: '`user` adds the user object to the answer.' }),
+    .meta({
+      description:
+        '`user` adds the user object to the answer. Every LoopBack 3 form is accepted: `include=user`, `include[]=user`, `include[0]=user`, `include=["user"]`.',
+    }),
+  filter: z
+    .union([z.string(), z.array(z.string())], { error: 'must be a string' })
+    .optional()
+    .meta({ description: 'LoopBack 3 filter JSON; `{"include":"user"}` adds the user.' }),
 });
 
 export const resetBody = z.object({
@@ -74,7 +81,12 @@ export const changePasswordBody = z.object({
 });
 
 export const confirmQuery = z.object({
-  uid: text('The user id from the verification link.'),
+  uid: z
+    .union([z.string().regex(/^[1-9]\d{0,15}$/), z.number().int().positive()], {
+      error: (issue) => (issue.input === undefined ? BLANK : 'must be a whole number'),
+    })
+    .transform(Number)
+    .meta({ description: 'The user id from the verification link.' }),
   token: text('The token from the verification link.'),
   redirect: text(
     'A path on this site to redirect to (302) after confirming; anything else is a 400.',
@@ -90,18 +102,33 @@ export const patchUserBody = z
     password: z.unknown().optional().meta({
       description: 'Refused with 401 PASSWORD_CHANGE_NOT_ALLOWED: use change-password or reset-password.',
     }),
+    currentPassword: text(
+      'Needed for an email change unless the token was issued in the last 10 minutes; a wrong one is always a 401.',
+    ).optional(),
   })
   .meta({ description: 'The fields to change. `emailVerified` and unknown fields are ignored.' });
 
+export const deleteUserBody = z
+  .object({
+    currentPassword: text(
+      'Needed unless the token was issued in the last 10 minutes; a wrong one is always a 401.',
+    ).optional(),
+  })
+  .meta({ description: 'Re-authentication for deleting the account.' });
+
 export const userIdParam = z.object({
-  id: text('The user id, or `me` for the user of the access token.'),
+  id: text('The user id (a whole number from 1), or `me` for the user of the access token.'),
+});
+
+export const tokenIdParam = z.object({
+  fk: text('A token id as GET accessTokens lists it.'),
 });
 
 // ─── Responses ───────────────────────────────────────────────────────────────────────────────
 
 export const userSchema = z
   .object({
-    id: z.string(),
+    id: z.number().int(),
     email: z.string(),
     username: z.string().nullable(),
     emailVerified: z.boolean(),
@@ -114,7 +141,7 @@ export const loginResultSchema = z
     id: z.string().meta({ description: 'The access token itself: send it as `Authorization: <id>`.' }),
     ttl: z.number().int().meta({ description: 'Seconds from `created`.' }),
     created: z.string().meta({ format: 'date-time' }),
-    userId: z.string(),
+    userId: z.number().int(),
     user: userSchema.optional().meta({ description: 'With `?include=user`.' }),
   })
   .meta({ description: 'A new access token, as LoopBack returned it.' });
@@ -126,7 +153,7 @@ export const accessTokenSchema = z
     created: z.string().meta({ format: 'date-time' }),
     expires: z.string().meta({ format: 'date-time' }),
     scopes: z.array(z.string()),
-    userId: z.string(),
+    userId: z.number().int(),
     current: z.boolean().meta({ description: 'The token this request was made with.' }),
   })
   .meta({ description: "A token's metadata; never its secret." });

@@ -12,7 +12,7 @@ import { authOf, resolveAccessToken } from '../middleware/access-token.js';
 import { parseFormBodies } from '../middleware/body.js';
 import { protectForms } from '../middleware/csrf.js';
 import { handlePageErrors } from '../middleware/errors.js';
-import { throttleAuth } from '../middleware/rate-limit.js';
+import { throttlePages } from '../middleware/rate-limit.js';
 import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
 import { utilityRoutes } from './dev.js';
@@ -86,7 +86,8 @@ export function createPagesApp(deps: Deps, auth: AuthDeps): Koa {
   app.use(protectForms());
   // On the reset page the query token is a reset token, never a login: the route reads it.
   app.use(resolveAccessToken(auth, { leaveQueryToken: (ctx) => ctx.path === '/reset-password' }));
-  if (config.rateLimits) app.use(throttleAuth({ users: deps.store }));
+  // The limiter app.ts shares with the API (absent with RATE_LIMITS=off).
+  if (deps.limiter) app.use(throttlePages(deps.limiter));
   app.use(async function pageLocals(ctx, next) {
     const current = authOf(ctx);
     ctx.state.currentUser = current ? { email: current.user.email } : null;

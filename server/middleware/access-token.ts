@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { looksLikeToken } from '../auth/tokens.js';
 import type { AuthDeps, Authenticated } from '../auth/types.js';
 import { authenticate } from '../auth/users.js';
+import { pageSessionToken } from './page-session.js';
 
 /** Where the request's token came from; the session one is the only one tied to a browser cookie. */
 export type TokenTransport = 'header' | 'x-access-token' | 'query' | 'cookie' | 'session';
@@ -19,7 +20,12 @@ function fromAuthorizationHeader(header: string): string | null {
   return looksLikeToken(decoded) ? decoded : value || null;
 }
 
-/** The first token the request carries, in SPEC §4's order, and where it was. */
+/**
+ * The first token the request carries, in SPEC §4's order, and where it was. The `access_token`
+ * cookie counts only when signed with SESSION_KEYS as Koa signs cookies (`access_token.sig`), as
+ * LoopBack 3 read only signed cookies, and only when there is no page session: threat, a cookie
+ * planted by a sibling subdomain that would log the victim in to the attacker's account.
+ */
 export function findTokenInRequest(ctx: Context): { secret: string; transport: TokenTransport } | null {
   const header = ctx.get('authorization');
   if (header) {
@@ -30,10 +36,10 @@ export function findTokenInRequest(ctx: Context): { secret: string; transport: T
   if (xHeader) return { secret: xHeader.trim(), transport: 'x-access-token' };
   const query = ctx.query.access_token;
   if (typeof query === 'string' && query) return { secret: query, transport: 'query' };
-  const cookie = ctx.cookies.get('access_token');
+  const session = pageSessionToken(ctx);
+  if (session) return { secret: session, transport: 'session' };
+  const cookie = ctx.cookies.get('access_token', { signed: true });
   if (cookie) return { secret: cookie, transport: 'cookie' };
-  const session = ctx.session?.token;
-  if (typeof session === 'string' && session) return { secret: session, transport: 'session' };
   return null;
 }
 
@@ -42,17 +48,21 @@ export function authOf(ctx: Context): RequestAuth | null {
   return (ctx.state.auth as RequestAuth | null | undefined) ?? null;
 }
 
+export type ResolveOptions = {
+  /** A query token this route reads itself (the reset page's link token is no login). */
+  leaveQueryToken?: (ctx: Context) => boolean;
+};
+
 /**
  * Resolves the request's access token to `ctx.state.auth` ({user, token, transport} or null).
  * The property is non-enumerable: @koa/ejs spreads ctx.state into view locals, and views get
  * plain values only, never a user record with its password hash.
  */
-export function resolveAccessToken(deps: AuthDeps): Middleware {
+export function resolveAccessToken(deps: AuthDeps, options: ResolveOptions = {}): Middleware {
   return async function resolveAccessToken(ctx, next) {
     const found = findTokenInRequest(ctx);
     let auth: RequestAuth | null = null;
-    // On the reset page the query token is a reset token, never a login: leave it to the route.
-    if (found && !(found.transport === 'query' && ctx.path === '/reset-password')) {
+    if (found && !(found.transport === 'query' && options.leaveQueryToken?.(ctx))) {
       const proof = await authenticate(deps, found.secret);
       if (proof) auth = { ...proof, transport: found.transport };
     }

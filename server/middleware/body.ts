@@ -1,7 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
-import { requestRefused } from '../auth/errors.js';
-import { wantsJson } from './errors.js';
+import { refuse } from './http-error.js';
 
 const LIMIT = '100kb';
 
@@ -10,29 +9,35 @@ function hasBody(ctx: Context): boolean {
   return (length !== '' && length !== '0') || ctx.get('transfer-encoding') !== '';
 }
 
-/**
- * Bodies by route family: the API takes JSON only (a form body is a 415, bad JSON a 400), pages take
- * url-encoded forms only; both stop at 100 kB (413) before the body is held in memory.
- */
-export function parseBodies(): Middleware {
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: LIMIT, jsonStrict: true });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: LIMIT });
+function withBody(parse: Middleware, accepts: (ctx: Context) => boolean, refusal: string): Middleware {
   return async function parseBody(ctx, next) {
-    if (!['POST', 'PUT', 'PATCH'].includes(ctx.method) || !hasBody(ctx)) {
+    if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) || !hasBody(ctx)) {
       ctx.request.body = {};
       return next();
     }
-    const api = wantsJson(ctx);
-    if (api && !ctx.is('application/json', '+json')) {
-      throw requestRefused(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
-    }
-    if (!api && !ctx.is('application/x-www-form-urlencoded')) {
-      throw requestRefused(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Send the form as application/x-www-form-urlencoded.',
-      );
-    }
-    return (api ? json : form)(ctx, next);
+    if (!accepts(ctx)) throw refuse(415, 'UNSUPPORTED_MEDIA_TYPE', refusal);
+    return parse(ctx, next);
   };
+}
+
+/**
+ * The API's bodies: JSON only (a form body is a 415, bad JSON a 400), at most 100 kB (413) before
+ * the body is held in memory. A form body is refused because a cross-site page can post one
+ * without a CORS preflight.
+ */
+export function parseJsonBodies(): Middleware {
+  return withBody(
+    bodyParser({ enableTypes: ['json'], jsonLimit: LIMIT, jsonStrict: true }) as Middleware,
+    (ctx) => Boolean(ctx.is('application/json', '+json')),
+    'Send the body as application/json.',
+  );
+}
+
+/** The pages' bodies: url-encoded forms only, at most 100 kB. */
+export function parseFormBodies(): Middleware {
+  return withBody(
+    bodyParser({ enableTypes: ['form'], formLimit: LIMIT }) as Middleware,
+    (ctx) => Boolean(ctx.is('application/x-www-form-urlencoded')),
+    'Send the form as application/x-www-form-urlencoded.',
+  );
 }

@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { requestRefused } from '../auth/errors.js';
+import { refuse } from './http-error.js';
 
 /**
- * 405 (with its `Allow` header) and 501 through the one error handler, so the API answers in its
- * envelope and pages with the error page: @koa/router leaves the body empty, or throws before
+ * 405 (with its `Allow` header) and 501 through the app's one error handler, so the API answers in
+ * its envelope and pages with the error page: @koa/router leaves the body empty, or throws before
  * setting `Allow`.
  */
 export function answerUnsupportedMethods(router: Router): Middleware {
@@ -13,8 +13,7 @@ export function answerUnsupportedMethods(router: Router): Middleware {
   return async function answerUnsupportedMethods(ctx, next) {
     await allowed(ctx, next);
     if (ctx.body !== undefined && ctx.body !== null) return;
-    if (ctx.status === 405)
-      throw requestRefused(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed here.`);
-    if (ctx.status === 501) throw requestRefused(501, 'NOT_IMPLEMENTED', `${ctx.method} is not implemented.`);
+    if (ctx.status === 405) throw refuse(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed here.`);
+    if (ctx.status === 501) throw refuse(501, 'NOT_IMPLEMENTED', `${ctx.method} is not implemented.`);
   };
 }

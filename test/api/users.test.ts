@@ -44,7 +44,7 @@ describe('POST /api/users (sign up)', () => {
     assert.equal(user.emailVerified, false, 'only the emailed link verifies an address');
     assert.doesNotMatch(created.text, /password|hash|\$2[aby]\$/i);
     const link = await linkFrom(app, 'create@example.com', '/verify');
-    assert.equal(link.searchParams.get('uid'), user.id);
+    assert.equal(link.searchParams.get('uid'), String(user.id));
   });
 
   test('422 ValidationError for a taken email (any case) or username, with details per field', async () => {
@@ -400,11 +400,15 @@ describe('GET /api/users/confirm', () => {
       'INVALID_TOKEN',
     );
     assertError(
-      await api.get(
-        `/api/users/confirm?${new URLSearchParams({ uid: 'no-such-user', token: 'x'.repeat(64) })}`,
-      ),
+      await api.get(`/api/users/confirm?${new URLSearchParams({ uid: '999999', token: 'x'.repeat(64) })}`),
       404,
       'USER_NOT_FOUND',
+    );
+    // Ids are whole numbers (LoopBack 3's default): anything else is a clear 400.
+    assertError(
+      await api.get(`/api/users/confirm?${new URLSearchParams({ uid: 'NaN', token: 'x'.repeat(64) })}`),
+      400,
+      'INVALID_ARGUMENT',
     );
     const missing = await api.get('/api/users/confirm');
     assertError(missing, 400, 'INVALID_ARGUMENT');
@@ -414,8 +418,8 @@ describe('GET /api/users/confirm', () => {
 });
 
 describe('/api/users/:id — the owner only', () => {
-  let ada: { id: string; token: string };
-  let bob: { id: string; token: string };
+  let ada: { id: number; token: string };
+  let bob: { id: number; token: string };
   before(async () => {
     const adaUser = await signUpVerified(app, api, 'ada@example.com', { username: 'ada' });
     const bobUser = await signUpVerified(app, api, 'bob@example.com');
@@ -440,7 +444,7 @@ describe('/api/users/:id — the owner only', () => {
       ['DELETE', `/api/users/${bob.id}`],
       ['GET', `/api/users/${bob.id}/accessTokens`],
       ['DELETE', `/api/users/${bob.id}/accessTokens`],
-      ['GET', '/api/users/no-such-id'],
+      ['GET', '/api/users/999999'],
     ] as const) {
       const body = method === 'PATCH' ? { username: 'stolen' } : undefined;
       const response = await api.request(method, path, { token: ada.token, body });
@@ -456,6 +460,11 @@ describe('/api/users/:id — the owner only', () => {
     ] as const) {
       const body = method === 'PATCH' ? {} : undefined;
       assertError(await api.request(method, path, { body }), 401, 'AUTHORIZATION_REQUIRED');
+    }
+    // An id a client turned into NaN (or any non-number) is a clear 400, token or not.
+    for (const id of ['NaN', 'undefined', '1.5', '-1', 'no-such-id']) {
+      assertError(await api.get(`/api/users/${id}`, { token: ada.token }), 400, 'INVALID_ARGUMENT');
+      assertError(await api.get(`/api/users/${id}`), 400, 'INVALID_ARGUMENT');
     }
     // Bob's account and tokens are untouched.
     const bobNow = strictUser.parse((await api.get('/api/users/me', { token: bob.token })).json);
@@ -482,28 +491,50 @@ describe('/api/users/:id — the owner only', () => {
     await logInToken(api, 'ada@example.com');
   });
 
-  test('PATCH: 422 for a taken email or a wrong type', async () => {
-    const taken = await api.patch('/api/users/me', { token: ada.token, body: { email: 'BOB@example.com' } });
+  test('PATCH: a taken email answers as a free one (issue 10.3); 422 for a wrong type', async () => {
+    const free = await api.patch('/api/users/me', {
+      token: ada.token,
+      body: { email: 'nobody-has-this@example.com', username: 'not valid' },
+    });
+    const taken = await api.patch('/api/users/me', {
+      token: ada.token,
+      body: { email: 'BOB@example.com', username: 'not valid' },
+    });
     assertError(taken, 422, 'VALIDATION_ERROR');
-    assert.deepEqual(errorOf(taken).details?.codes, { email: ['uniqueness'] });
+    assert.deepEqual(errorOf(taken).details?.codes, { username: ['format'] });
+    assert.deepEqual(taken.json, free.json, 'the answer never says whether the address has an account');
+    const pending = await api.patch('/api/users/me', {
+      token: ada.token,
+      body: { email: 'BOB@example.com' },
+    });
+    assert.equal(pending.status, 200, pending.text);
+    assert.equal(strictUser.parse(pending.json).email, 'ada@example.com', 'the change is only pending');
     const wrongType = await api.patch('/api/users/me', { token: ada.token, body: { username: 5 } });
     assertError(wrongType, 422, 'VALIDATION_ERROR');
     assert.deepEqual(errorOf(wrongType).details?.codes, { username: ['type'] });
   });
 
-  test("PATCH email: unverified, a new link to the new address, the user's other tokens deleted", async () => {
+  test('PATCH email: pending until the link sent to the new address is followed; the old one is told', async () => {
     await signUpVerified(app, api, 'mover@example.com');
     const mine = await logInToken(api, 'mover@example.com');
-    const other = await logInToken(api, 'mover@example.com');
     const response = await api.patch('/api/users/me', { token: mine, body: { email: 'moved@example.com' } });
     assert.equal(response.status, 200, response.text);
     const user = strictUser.parse(response.json);
-    assert.equal(user.email, 'moved@example.com');
-    assert.equal(user.emailVerified, false);
+    // Issue 10.1: the old address keeps working (login, reset) until the new one is confirmed.
+    assert.equal(user.email, 'mover@example.com');
+    assert.equal(user.emailVerified, true);
+    await app.mail.waitFor('mover@example.com');
     const link = await linkFrom(app, 'moved@example.com', '/verify');
-    assert.equal(link.searchParams.get('uid'), user.id);
-    assert.equal((await api.get('/api/users/me', { token: mine })).status, 200);
-    assertError(await api.get('/api/users/me', { token: other }), 401, 'AUTHORIZATION_REQUIRED');
+    assert.equal(link.searchParams.get('uid'), String(user.id));
+    await logInToken(api, 'mover@example.com');
+    const query = new URLSearchParams({
+      uid: link.searchParams.get('uid') ?? '',
+      token: link.searchParams.get('token') ?? '',
+    });
+    assert.equal((await api.get(`/api/users/confirm?${query}`)).status, 204);
+    const moved = strictUser.parse((await api.get('/api/users/me', { token: mine })).json);
+    assert.equal(moved.email, 'moved@example.com');
+    await logInToken(api, 'moved@example.com');
   });
 
   test('GET accessTokens: metadata of live login tokens, the current one marked, never a secret', async () => {

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { emailKey, usernameKey } from '../../server/auth/canonical.js';
 import type { TestApp } from '../helpers/app.js';
 import { FormClient, type Page } from '../helpers/browser.js';
 
@@ -9,24 +10,19 @@ export async function seedUser(
   app: TestApp,
   email: string,
   options: { username?: string; password?: string; verified?: boolean } = {},
-): Promise<string> {
-  const id = randomUUID();
-  const now = new Date().toISOString();
-  await app.store.commit([
-    {
-      type: 'putUser',
-      user: {
-        id,
-        email,
-        username: options.username ?? null,
-        passwordHash: await app.server.deps.hasher.hash(options.password ?? PASSWORD, 4),
-        emailVerified: options.verified ?? true,
-        created: now,
-        passwordChanged: now,
-      },
-    },
-  ]);
-  return id;
+): Promise<number> {
+  const emailKeyOf = emailKey(email);
+  assert.ok(emailKeyOf, `${email} is a canonical email`);
+  const user = await app.store.createUser({
+    email,
+    emailKey: emailKeyOf,
+    username: options.username ?? null,
+    usernameKey: options.username ? usernameKey(options.username) : null,
+    passwordHash: await app.server.deps.hasher.hash(options.password ?? PASSWORD, 4),
+    emailVerified: options.verified ?? true,
+    created: new Date().toISOString(),
+  });
+  return user.id;
 }
 
 /** A browser that has loaded the index page, so it holds a session and a CSRF token. */
