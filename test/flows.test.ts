@@ -136,16 +136,65 @@ describe('pages: the flows a person walks', () => {
     }
   });
 
-  test('a wrong password and an unknown user get the same failure page', async () => {
+  test('a wrong password and an unknown user get the same failure: the log-in form again, with 401', async () => {
     await signUpAndVerify(app, 'wrong@example.com');
     const browser = new FormClient(app.url);
     const wrong = await logIn(browser, 'wrong@example.com', 'not the password at all');
     const unknown = await logIn(browser, 'nobody@example.com', 'not the password at all');
     assert.equal(wrong.status, 401);
     assert.equal(unknown.status, 401);
-    const strip = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '');
-    assert.equal(strip(wrong.html), strip(unknown.html));
-    assert.match(wrong.html, /Try again/);
+    // Each page keeps what its person typed; apart from that they are the same, word for word.
+    const strip = (html: string, typed: string) =>
+      html
+        .replace(/name="_csrf" value="[^"]+"/g, '')
+        .replaceAll(encodeURIComponent(typed), 'TYPED')
+        .replaceAll(typed, 'TYPED');
+    assert.equal(strip(wrong.html, 'wrong@example.com'), strip(unknown.html, 'nobody@example.com'));
+    assert.match(wrong.html, /The email, username or password is not right/);
+  });
+
+  test('a failed log-in keeps the person in the form: email and Remember me kept, the message in the card, a reset link carrying the email', async () => {
+    await signUpAndVerify(app, 'keptform@example.com');
+    const browser = new FormClient(app.url);
+    await browser.get('/?next=/change-password');
+    const page = await browser.post('/login', {
+      email: 'keptform@example.com',
+      password: 'not the password at all',
+      remember: 'on',
+      next: '/change-password',
+    });
+    assert.equal(page.status, 401);
+    assert.match(page.html, /<title>Error: /);
+    assert.match(page.html, /id="login-email"[^>]* value="keptform@example.com"/);
+    assert.match(page.html, /id="login-remember"[^>]* checked/);
+    assert.match(page.html, /name="next" value="\/change-password"/);
+    assert.doesNotMatch(page.html, /not the password at all/);
+    const card = page.html.slice(
+      page.html.indexOf('id="login-heading"'),
+      page.html.indexOf('id="signup-heading"'),
+    );
+    assert.match(card, /Login failed\..*The email, username or password is not right/);
+    const forgot = /href="([^"]+)">Forgot password\?</.exec(card)?.[1]?.replaceAll('&#34;', '"');
+    assert.equal(forgot, '/?forgot=keptform%40example.com#forgot-heading');
+    const resetForm = await browser.get(forgot);
+    assert.equal(resetForm.status, 200);
+    assert.match(resetForm.html, /id="forgot-email"[^>]* value="keptform@example.com"/);
+  });
+
+  test('an unverified log-in keeps its own message and resend button inside the log-in card', async () => {
+    const browser = new FormClient(app.url);
+    await browser.get('/');
+    await browser.post('/signup', { email: 'cardresend@example.com', password: PASSWORD });
+    await app.mail.waitFor('cardresend@example.com');
+    const page = await logIn(browser, 'cardresend@example.com', PASSWORD);
+    assert.equal(page.status, 401);
+    const card = page.html.slice(
+      page.html.indexOf('id="login-heading"'),
+      page.html.indexOf('id="signup-heading"'),
+    );
+    assert.match(card, /not verified yet/);
+    assert.match(card, /action="\/resend-verification"/);
+    assert.match(card, /id="login-email"[^>]* value="cardresend@example.com"/);
   });
 
   test('forgot password → email → reset → old password refused, new accepted, link spent', async () => {

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { changePassword } from '../auth/users.js';
+import { changePassword } from '../auth/password-change.js';
 import { pageSessionRemembered, startPageSession } from '../middleware/page-session.js';
 import { hasCode, isValidationError, readBody } from './forms/form.js';
 import { changeErrors, changeForm, changeMessages } from './forms/password-change.js';

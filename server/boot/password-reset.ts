@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { isResetTokenValid, requestPasswordReset, resetPassword } from '../auth/users.js';
+import { isResetTokenValid, requestPasswordReset, resetPassword } from '../auth/password-reset.js';
 import { endPageSession } from '../middleware/page-session.js';
 import { hasCode, isValidationError, readBody, readForm } from './forms/form.js';
 import { resetErrors, resetForm, resetMessages, resetQuery } from './forms/password-reset.js';

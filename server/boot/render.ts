@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { AuthDeps } from '../auth/types.js';
 import type { Deps } from '../deps.js';
 import { authOf, type RequestAuth } from '../middleware/access-token.js';
+import { forgotPasswordHref } from './forms/login.js';
 
 /** What every page route gets: the app's deps and the part of them the domain sees. */
 export type PageDeps = { deps: Deps; auth: AuthDeps };
@@ -34,6 +35,7 @@ export async function renderIndex(ctx: Context, deps: Deps, state: IndexState = 
     },
     errors: state.errors ?? {},
     loginAlert: state.loginAlert ?? null,
+    forgotHref: forgotPasswordHref(state.values?.loginEmail ?? ''),
     next: state.next ?? '',
     passwordMinLength: deps.config.passwordMinLength,
   });

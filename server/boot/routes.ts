@@ -12,6 +12,7 @@ import { authOf, resolveAccessToken } from '../middleware/access-token.js';
 import { parseFormBodies } from '../middleware/body.js';
 import { protectForms } from '../middleware/csrf.js';
 import { handlePageErrors } from '../middleware/errors.js';
+import { loopbackOnly } from '../middleware/loopback-only.js';
 import { throttlePages } from '../middleware/rate-limit.js';
 import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
@@ -62,6 +63,8 @@ export function createPagesApp(deps: Deps, auth: AuthDeps): Koa {
   app.use(handlePageErrors(deps.log));
   app.use(securityHeaders({ https: config.secureCookies }));
   app.use(serveAssets(config.isProduction));
+  // Every reset link is listed there: this machine only (issue 10.7).
+  app.use(loopbackOnly('/dev/outbox'));
   app.use(async function markSecureCookies(ctx, next) {
     // APP_URL is https: the browser sees https even when a proxy speaks http to us.
     if (config.secureCookies) ctx.cookies.secure = true;

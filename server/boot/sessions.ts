@@ -1,18 +1,24 @@
 import Router from '@koa/router';
-import { identifierFields, logIn, logOut, logOutEverywhere } from '../auth/users.js';
+import { logIn, logOut, logOutEverywhere } from '../auth/sessions.js';
+import { identifierFields } from '../auth/sign-up.js';
 import { authOf } from '../middleware/access-token.js';
 import { endPageSession, startPageSession } from '../middleware/page-session.js';
 import { safeRedirectPath } from '../middleware/safe-redirect.js';
-import { hasCode, readBody } from './forms/form.js';
-import { loginForm, loginMessages, loginValues, missingLoginFields } from './forms/login.js';
-import { noStore, type PageDeps, redirectTo, renderIndex, renderResponse } from './render.js';
+import { hasCode, readBody, readForm } from './forms/form.js';
+import { indexQuery, loginForm, loginMessages, loginValues, missingLoginFields } from './forms/login.js';
+import { noStore, type PageDeps, redirectTo, renderIndex } from './render.js';
 
 /** Log in, home, log out, log out everywhere. */
 export function sessionRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
 
   router.get('/', async (ctx) => {
-    await renderIndex(ctx, deps, { next: safeRedirectPath(ctx.query.next) ?? '' });
+    // `?forgot=EMAIL`: the log-in card's "Forgot password?" link carries the typed address here.
+    const { forgot } = readForm(indexQuery, { forgot: ctx.query.forgot });
+    await renderIndex(ctx, deps, {
+      next: safeRedirectPath(ctx.query.next) ?? '',
+      values: { forgotEmail: forgot },
+    });
   });
 
   router.post('/login', async (ctx) => {
@@ -34,15 +40,15 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
       redirectTo(ctx, next || '/home');
     } catch (error) {
       if (!hasCode(error, 'LOGIN_FAILED', 'LOGIN_FAILED_EMAIL_NOT_VERIFIED')) throw error;
+      // The form itself again, with what was typed (never the password) and the message in its card.
       ctx.status = 401;
-      const tryAgain = { href: next ? `/?next=${encodeURIComponent(next)}` : '/', text: 'Try again' };
       const unverified = error.code === 'LOGIN_FAILED_EMAIL_NOT_VERIFIED';
-      await renderResponse(ctx, {
-        title: 'Login failed',
-        heading: 'Login failed',
-        message: unverified ? loginMessages.unverified : loginMessages.failed,
-        link: tryAgain,
-        ...(unverified ? { resend: { email: identifier } } : {}),
+      await renderIndex(ctx, deps, {
+        values,
+        next,
+        loginAlert: unverified
+          ? { message: loginMessages.unverified, resendEmail: identifier }
+          : { message: loginMessages.failed },
       });
     }
   });

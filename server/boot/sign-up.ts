@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { resendVerification, signUp } from '../auth/users.js';
+import { resendVerification, signUp } from '../auth/sign-up.js';
 import { isValidationError, readBody } from './forms/form.js';
 import { emailForm, signUpErrors, signUpForm, signUpValues } from './forms/sign-up.js';
 import { type PageDeps, renderIndex, renderResponse } from './render.js';

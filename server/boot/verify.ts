@@ -1,17 +1,22 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { logOut } from '../auth/users.js';
+import { logOut } from '../auth/sessions.js';
+import {
+  type ConfirmationLink,
+  confirmEmail,
+  inspectConfirmationLink,
+  logInWithConfirmationLink,
+} from '../auth/verification.js';
 import { authOf } from '../middleware/access-token.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
-import { confirmForm, verifyLoginForm, verifyMessages, verifyQuery } from './forms/verify.js';
+import { confirmForm, userIdOf, verifyLoginForm, verifyMessages, verifyQuery } from './forms/verify.js';
 import { noStore, type PageDeps, redirectTo } from './render.js';
-import { confirmEmailWithLink, inspectVerificationLink, logInWithVerificationLink } from './verification.js';
 
 async function renderInvalidLink(ctx: Context): Promise<void> {
   ctx.status = 400;
   await ctx.render('error', {
-    title: 'Invalid link',
+    title: 'Error: Invalid link',
     status: 400,
     heading: 'This verification link is invalid or has expired',
     message: 'Log in to have a new verification link sent, or sign up again.',
@@ -27,46 +32,53 @@ async function renderInvalidLink(ctx: Context): Promise<void> {
 export function verifyRoutes({ auth }: PageDeps): Router {
   const router = new Router();
 
+  /** The link the fields name, read without changing anything; null when bad. */
+  const linkOf = async (fields: { uid: string; token: string }) => {
+    const userId = userIdOf(fields.uid);
+    return userId === null || !fields.token ? null : inspectConfirmationLink(auth, userId, fields.token);
+  };
+
   const showPage = async (
     ctx: Context,
-    link: { uid: string; token: string; email: string },
-    error?: string,
+    fields: { uid: string; token: string },
+    link: ConfirmationLink,
+    error = '',
   ) => {
     noStore(ctx);
     const current = authOf(ctx);
-    const signedIn = current !== null && String(current.user.id) === link.uid;
     await ctx.render('verify', {
       title: error ? 'Error: Confirm your email' : 'Confirm your email',
-      mode: signedIn ? 'confirm' : 'login',
-      uid: link.uid,
-      token: link.token,
+      mode: current?.user.id === link.user.id ? 'confirm' : 'login',
+      uid: fields.uid,
+      token: fields.token,
+      // The address being confirmed (a pending new one for an email change) and the one to log in with.
       email: link.email,
-      error: error ?? '',
+      loginEmail: link.user.email,
+      error,
     });
   };
 
   router.get('/verify', async (ctx) => {
     const query = readForm(verifyQuery, { uid: ctx.query.uid, token: ctx.query.token });
-    const proof =
-      query.uid && query.token ? await inspectVerificationLink(auth, query.uid, query.token) : null;
-    if (!proof) return renderInvalidLink(ctx);
-    await showPage(ctx, { ...query, email: proof.user.email });
+    const link = await linkOf(query);
+    if (!link) return renderInvalidLink(ctx);
+    await showPage(ctx, query, link);
   });
 
   router.post('/verify', async (ctx) => {
     const form = readBody(confirmForm, ctx);
-    const proof = await inspectVerificationLink(auth, form.uid, form.token);
-    if (!proof) return renderInvalidLink(ctx);
+    const link = await linkOf(form);
+    if (!link) return renderInvalidLink(ctx);
     const current = authOf(ctx);
     // Only a browser logged in as the link's account may confirm with a button.
-    if (!current || current.user.id !== proof.user.id) {
+    if (current?.user.id !== link.user.id) {
       ctx.status = 401;
-      return showPage(ctx, { ...form, email: proof.user.email });
+      return showPage(ctx, form, link);
     }
     try {
-      await confirmEmailWithLink(auth, form.uid, form.token);
+      await confirmEmail(auth, current.user, link.user.id, form.token);
     } catch (error) {
-      if (hasCode(error, 'INVALID_TOKEN', 'USER_NOT_FOUND')) return renderInvalidLink(ctx);
+      if (hasCode(error, 'INVALID_TOKEN', 'VALIDATION_ERROR')) return renderInvalidLink(ctx);
       throw error;
     }
     redirectTo(ctx, '/verified');
@@ -74,17 +86,16 @@ export function verifyRoutes({ auth }: PageDeps): Router {
 
   router.post('/verify/login', async (ctx) => {
     const form = readBody(verifyLoginForm, ctx);
-    const proof = await inspectVerificationLink(auth, form.uid, form.token);
-    if (!proof) return renderInvalidLink(ctx);
-    const link = { uid: form.uid, token: form.token, email: proof.user.email };
+    const link = await linkOf(form);
+    if (!link) return renderInvalidLink(ctx);
     if (!form.password) {
       ctx.status = 400;
-      return showPage(ctx, link, verifyMessages.missingPassword);
+      return showPage(ctx, form, link, verifyMessages.missingPassword);
     }
     try {
-      const result = await logInWithVerificationLink(auth, {
-        userId: form.uid,
-        secret: form.token,
+      const result = await logInWithConfirmationLink(auth, {
+        userId: link.user.id,
+        token: form.token,
         password: form.password,
       });
       const previous = authOf(ctx);
@@ -96,9 +107,9 @@ export function verifyRoutes({ auth }: PageDeps): Router {
     } catch (error) {
       if (hasCode(error, 'LOGIN_FAILED')) {
         ctx.status = 401;
-        return showPage(ctx, link, verifyMessages.failed);
+        return showPage(ctx, form, link, verifyMessages.failed);
       }
-      if (hasCode(error, 'INVALID_TOKEN', 'USER_NOT_FOUND')) return renderInvalidLink(ctx);
+      if (hasCode(error, 'INVALID_TOKEN', 'VALIDATION_ERROR')) return renderInvalidLink(ctx);
       throw error;
     }
     redirectTo(ctx, '/verified');

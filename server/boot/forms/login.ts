@@ -10,6 +10,9 @@ export const loginForm = z.object({
 });
 export type LoginForm = z.infer<typeof loginForm>;
 
+/** GET /: `forgot` pre-fills the forgot-password form (the log-in card's "Forgot password?" link). */
+export const indexQuery = z.object({ forgot: text(254) });
+
 /**
  * The same words for an unknown user and a wrong password, so the page does not tell which
  * accounts exist; the unverified case has its own, with a way to resend the link.
@@ -21,6 +24,15 @@ export const loginMessages = {
   unverified:
     'Your email address is not verified yet. Follow the link in the email we sent you, or have a new one sent.',
 } as const;
+
+/**
+ * Where the log-in card's "Forgot password?" link goes: the reset form, with the typed identifier
+ * when it is an email address (a username is no address to send a link to).
+ */
+export function forgotPasswordHref(identifier: string): string {
+  const value = identifier.trim();
+  return value.includes('@') ? `/?forgot=${encodeURIComponent(value)}#forgot-heading` : '/#forgot-heading';
+}
 
 /** What the log-in card shows again after a failed attempt: everything but the password. */
 export function loginValues(form: LoginForm): { loginEmail: string; remember: boolean } {

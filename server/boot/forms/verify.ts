@@ -15,6 +15,11 @@ export const verifyLoginForm = z.object({
   remember: text(10),
 });
 
+/** The link's `uid` as the user id it names; null for anything that is not a whole number. */
+export function userIdOf(uid: string): number | null {
+  return /^[1-9]\d{0,14}$/.test(uid) ? Number(uid) : null;
+}
+
 export const verifyMessages = {
   missingPassword: 'Enter your password.',
   // The same words as the log-in form's: a wrong password here tells no more than there.
