@@ -32,6 +32,8 @@ export type LowdbStoreOptions = Partial<CompactionTiming> & {
 export type LowdbStore = Store & {
   /** Writes a snapshot holding every change so far and deletes the journal files it replaces. */
   compact(): Promise<void>;
+  /** Resolves once no write and no background compaction is under way (tests and tools). */
+  settled(): Promise<void>;
 };
 
 const LEGACY_KEYS: MigrationKeys = { emailKey: normaliseKey, usernameKey: normaliseKey };
@@ -122,6 +124,10 @@ async function openLocked(
     async compact() {
       if (journal.broken) throw journal.broken;
       await compactor.compactNow();
+    },
+    async settled() {
+      await journal.drained();
+      await compactor.idle();
     },
     async close() {
       if (closed) return;
