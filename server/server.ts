@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { createApp } from './app.js';
+import { emailKey, usernameKey } from './auth/canonical.js';
 import { createAuthEvents } from './auth/events.js';
 import { createLinkSealer } from './auth/sealed-links.js';
 import type { Clock } from './auth/types.js';
@@ -12,7 +13,7 @@ import { createWorkerPasswordHasher } from './hashing/worker-pool.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { startMailQueue } from './mail/queue.js';
 import { createSmtpMailer } from './mail/smtp.js';
-import { createLowdbStore } from './store/lowdb.js';
+import { createLowdbStore, StoreLockedError } from './store/lowdb.js';
 import { StoreCorruptError } from './store/store.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -72,6 +73,16 @@ export async function startServer(
     onBroken(error) {
       log.fatal({ err: error }, 'the store cannot write; stopping so a restart reloads what is on disk');
       overrides.onStoreBroken?.(error);
+    },
+    // The journal keeps every change when DB_FILE cannot be rewritten; say so rather than stay silent.
+    onCompactionError(error) {
+      log.error({ err: error }, 'could not rewrite DB_FILE; the journal beside it keeps every change');
+    },
+    // A version-1 file is migrated with the domain's key rule, so its accounts are found again
+    // (an address the rule now refuses keeps its old key: kept, though no one can match it).
+    migrationKeys: {
+      emailKey: (email) => emailKey(email) ?? email.normalize('NFC').toLowerCase(),
+      usernameKey: (username) => usernameKey(username) ?? username.normalize('NFC').toLowerCase(),
     },
   });
   const hasher = createWorkerPasswordHasher(config.hashWorkers);
@@ -166,7 +177,8 @@ async function main() {
 const runAsEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (runAsEntry) {
   main().catch((error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof StoreCorruptError;
+    const known =
+      error instanceof ConfigError || error instanceof StoreCorruptError || error instanceof StoreLockedError;
     const detail =
       error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
     process.stderr.write(`Cannot start: ${detail}\n`);
