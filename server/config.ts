@@ -33,6 +33,8 @@ export type Config = Readonly<{
   hashWorkers: number;
   /** Origins (scheme://host[:port]) whose scripts may call /api; none by default. */
   corsOrigins: readonly string[];
+  /** Milliseconds a client has to send a whole request (headers and body): a trickled body is cut off. */
+  requestTimeoutMs: number;
 }>;
 
 /** A configuration value that cannot start the app; the message names the variable. */
@@ -100,6 +102,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   API_EXPLORER: optionalFlag,
   HASH_WORKERS: integer(0, 0, 64),
+  REQUEST_TIMEOUT: integer(30, 1, 300),
   CORS_ORIGINS: z
     .string()
     .optional()
@@ -190,6 +193,7 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     apiExplorer: e.API_EXPLORER ?? !isProduction,
     hashWorkers: e.HASH_WORKERS || Math.max(1, availableCores),
     corsOrigins: Object.freeze(e.CORS_ORIGINS),
+    requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
   });
 }
 

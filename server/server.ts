@@ -92,7 +92,14 @@ export async function startServer(
   const events = createAuthEvents();
   const clock = overrides.clock ?? { now: () => new Date() };
 
-  const server = createServer();
+  // A client must send its whole request within REQUEST_TIMEOUT (default 30 s; Node's own is 300 s):
+  // a body trickled in a byte at a time would otherwise hold a connection and its memory for minutes.
+  // Node answers 408 and closes; it checks every second so the cut-off is near the limit.
+  const server = createServer({
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  });
   server.listen(config.port, config.host);
   await once(server, 'listening');
   const address = server.address();
@@ -157,12 +164,20 @@ export async function startServer(
 
 async function main() {
   const config = loadConfigFromProcess();
-  const running = await startServer(config, {
-    // Fail-stop: memory may hold changes the disk lost; a supervisor's restart replays the journal.
-    onStoreBroken: () => process.exit(1),
-  });
-  process.stdout.write(`koa-user-management listening on ${running.deps.config.appUrl}\n`);
   let closing = false;
+  let started: RunningServer | null = null;
+  // Fail-stop: memory may hold changes the disk lost, so the process ends and a supervisor's
+  // restart replays what is durable. It first answers the requests under way (each gets a 5xx:
+  // no write can land any more), a turn later so the failed write's own callers hear first.
+  const stopBroken = () => {
+    if (closing) return;
+    closing = true;
+    const closed = started ? started.close() : Promise.resolve();
+    void closed.catch(() => undefined).finally(() => process.exit(1));
+  };
+  const running = await startServer(config, { onStoreBroken: () => setImmediate(stopBroken) });
+  started = running;
+  process.stdout.write(`koa-user-management listening on ${running.deps.config.appUrl}\n`);
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;

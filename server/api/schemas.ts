@@ -81,12 +81,9 @@ export const changePasswordBody = z.object({
 });
 
 export const confirmQuery = z.object({
-  uid: z
-    .union([z.string().regex(/^[1-9]\d{0,15}$/), z.number().int().positive()], {
-      error: (issue) => (issue.input === undefined ? BLANK : 'must be a whole number'),
-    })
-    .transform(Number)
-    .meta({ description: 'The user id from the verification link.' }),
+  uid: text('The user id from the verification link (a whole number).')
+    .regex(/^[1-9]\d{0,15}$/, 'must be a whole number')
+    .transform(Number),
   token: text('The token from the verification link.'),
   redirect: text(
     'A path on this site to redirect to (302) after confirming; anything else is a 400.',

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { DEVELOPMENT_SESSION_KEY } from '../../server/config.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { FormClient } from '../helpers/browser.js';
 import { createFakeClock } from '../helpers/clock.js';
@@ -55,8 +57,24 @@ describe('every token source of SPEC §4 opens /api/users/me', () => {
     assert.equal((await meWith({}, `?access_token=${token}`)).status, 200);
   });
 
-  test('access_token cookie', async () => {
-    assert.equal((await meWith({ cookie: `access_token=${token}` })).status, 200);
+  test('access_token cookie, signed with SESSION_KEYS as Koa signs cookies (access_token.sig)', async () => {
+    const signature = createHmac('sha1', DEVELOPMENT_SESSION_KEY)
+      .update(`access_token=${token}`)
+      .digest('base64url');
+    assert.equal(
+      (await meWith({ cookie: `access_token=${token}; access_token.sig=${signature}` })).status,
+      200,
+    );
+  });
+
+  test('an unsigned or wrongly signed access_token cookie is ignored (issue 10.7: a planted cookie)', async () => {
+    assertError(await meWith({ cookie: `access_token=${token}` }), 401, 'AUTHORIZATION_REQUIRED');
+    const forged = createHmac('sha1', 'not-our-key').update(`access_token=${token}`).digest('base64url');
+    assertError(
+      await meWith({ cookie: `access_token=${token}; access_token.sig=${forged}` }),
+      401,
+      'AUTHORIZATION_REQUIRED',
+    );
   });
 
   test('the session cookie of a browser logged in through the pages; logout ends that session', async () => {
@@ -66,7 +84,9 @@ describe('every token source of SPEC §4 opens /api/users/me', () => {
     assert.equal(login.status, 303);
     const cookie = browser.cookieHeader();
     assert.equal((await meWith({ cookie })).status, 200);
-    const out = await api.post('/api/users/logout', { headers: { cookie } });
+    // A state-changing call the page session authenticates needs this site's Origin (or the CSRF token).
+    const origin = new URL(app.appUrl).origin;
+    const out = await api.post('/api/users/logout', { headers: { cookie, origin } });
     assert.equal(out.status, 204, out.text);
     assertError(await meWith({ cookie }), 401, 'AUTHORIZATION_REQUIRED');
   });
