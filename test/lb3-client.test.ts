@@ -4,7 +4,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { type StartOptions, startApp, type TestApp } from './helpers/app.js';
+import { startApp, type TestApp } from './helpers/app.js';
 
 /**
  * A real LoopBack 3 client app — `loopback` with `loopback-connector-remote`, a `user` model
@@ -118,8 +118,7 @@ let User: Lb3UserModel;
 let remote: Lb3DataSource;
 
 before(async () => {
-  const options: StartOptions = {};
-  app = await startApp(options);
+  app = await startApp();
   proxy = await startRecordingProxy(app.url);
   ({ User, remote } = createLb3Client(`${proxy.url}/api`));
 });
