@@ -82,12 +82,20 @@ async function waitUntilReady(url: string, server: ChildProcess, log: () => stri
   }
 }
 
+/** A throwaway server whose postmaster a test may stop and start again on the same data. */
+export type ThrowawayPostgres = PostgresServer & {
+  /** Stops the postmaster, keeping its data: the database "goes away". */
+  halt(): Promise<void>;
+  /** Starts it again on the same data and socket. */
+  resume(): Promise<void>;
+};
+
 /**
  * A throwaway cluster: initdb in a temporary folder owned by the server's user, then postgres
  * listening only on a unix socket in that folder (no TCP port, so parallel test files never race
  * for one). fsync is off: the tests never crash the database itself, only the app.
  */
-async function startThrowawayServer(): Promise<PostgresServer> {
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const bin = postgresBinaries();
   const user = serverUser();
   const base = mkdtempSync(path.join(tmpdir(), 'kum-pg-'));
@@ -96,34 +104,49 @@ async function startThrowawayServer(): Promise<PostgresServer> {
   mkdirSync(data, { mode: 0o700 });
   mkdirSync(socket, { mode: 0o755 });
   if (user) for (const dir of [base, data, socket]) chownSync(dir, user.uid, user.gid);
+  const urlFor = (database: string) =>
+    `postgresql://postgres@localhost/${database}?host=${encodeURIComponent(socket)}`;
+  const adminUrl = urlFor('postgres');
 
   await run(
     path.join(bin, 'initdb'),
     ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'],
     user,
   );
-  const server = spawn(
-    path.join(bin, 'postgres'),
-    ['-D', data, '-k', socket, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=300'],
-    { ...user, env: { PATH: process.env.PATH, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  server.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  });
+
+  let server: ChildProcess | undefined;
   // If the test process ends without calling stop(), the server must not outlive it.
   const killOnExit = () => {
-    server.kill('SIGQUIT');
+    server?.kill('SIGQUIT');
   };
-  process.once('exit', killOnExit);
+  process.on('exit', killOnExit);
 
-  const urlFor = (database: string) =>
-    `postgresql://postgres@localhost/${database}?host=${encodeURIComponent(socket)}`;
-  const adminUrl = urlFor('postgres');
+  const launch = async () => {
+    const child = spawn(
+      path.join(bin, 'postgres'),
+      ['-D', data, '-k', socket, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=300'],
+      { ...user, env: { PATH: process.env.PATH, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let log = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-20_000);
+    });
+    server = child;
+    await waitUntilReady(adminUrl, child, () => log);
+  };
+  const halt = async () => {
+    const child = server;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    // SIGINT = "fast shutdown": rolls back open sessions, disconnects clients, exits cleanly.
+    child.kill('SIGINT');
+    await exited;
+  };
+
   try {
-    await waitUntilReady(adminUrl, server, () => log);
+    await launch();
   } catch (error) {
-    server.kill('SIGQUIT');
+    server?.kill('SIGQUIT');
     rmSync(base, { recursive: true, force: true });
     throw error;
   }
@@ -132,15 +155,12 @@ async function startThrowawayServer(): Promise<PostgresServer> {
   return {
     adminUrl,
     createDatabase: () => createDatabase(adminUrl, urlFor),
+    halt,
+    resume: launch,
     stop() {
       stopped ??= (async () => {
+        await halt();
         process.removeListener('exit', killOnExit);
-        if (server.exitCode === null) {
-          const exited = once(server, 'exit');
-          // SIGINT = "fast shutdown": rolls back open sessions and exits cleanly.
-          server.kill('SIGINT');
-          await exited;
-        }
         rmSync(base, { recursive: true, force: true });
       })();
       return stopped;
@@ -196,6 +216,6 @@ let shared: Promise<PostgresServer> | undefined;
  */
 export function usePostgres(): Promise<PostgresServer> {
   const url = process.env.DATABASE_URL;
-  shared ??= url ? Promise.resolve(callersServer(url)) : startThrowawayServer();
+  shared ??= url ? Promise.resolve(callersServer(url)) : startThrowawayPostgres();
   return shared;
 }
