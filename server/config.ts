@@ -31,6 +31,14 @@ export type Config = Readonly<{
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   apiExplorer: boolean;
   hashWorkers: number;
+  /** PostgreSQL instead of the lowdb file (several instances may share it); TLS via `?sslmode=`. */
+  databaseUrl: string | undefined;
+  /** Connections per instance (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
+  /** PostgreSQL cancels a statement after this many ms (DATABASE_STATEMENT_TIMEOUT). */
+  databaseStatementTimeoutMs: number;
+  /** A shared rate-limit store; otherwise PostgreSQL (with DATABASE_URL) or memory. */
+  redisUrl: string | undefined;
   /** Origins (scheme://host[:port]) whose scripts may call /api; none by default. */
   corsOrigins: readonly string[];
   /** Milliseconds a client has to send a whole request (headers and body): a trickled body is cut off. */
@@ -102,6 +110,16 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   API_EXPLORER: optionalFlag,
   HASH_WORKERS: integer(0, 0, 64),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: integer(10, 1, 1_000),
+  DATABASE_STATEMENT_TIMEOUT: integer(5_000, 100, 600_000),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   REQUEST_TIMEOUT: integer(30, 1, 300),
   CORS_ORIGINS: z
     .string()
@@ -192,6 +210,10 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     apiExplorer: e.API_EXPLORER ?? !isProduction,
     hashWorkers: e.HASH_WORKERS || Math.max(1, availableCores),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT,
+    redisUrl: e.REDIS_URL,
     corsOrigins: Object.freeze(e.CORS_ORIGINS),
     requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
   });
