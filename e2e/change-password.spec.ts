@@ -2,6 +2,7 @@ import {
   expect,
   expectLandedOnIndex,
   expectLoggedOut,
+  expectLoginFailed,
   logIn,
   logInAndExpectHome,
   mainLogOutButton,
@@ -41,7 +42,7 @@ test('changing the password logs out the other browser and keeps this one logged
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Logged in as ${person.email}`);
 
   await logIn(elsewherePage, person.email, person.password);
-  await expect(elsewherePage.getByRole('heading', { level: 1 })).toHaveText('Login failed');
+  await expectLoginFailed(elsewherePage);
   await logInAndExpectHome(elsewherePage, { email: person.email, password: fresh });
   await elsewhere.close();
 });

@@ -1,5 +1,13 @@
 import type { Response } from '@playwright/test';
-import { expect, logInAndExpectHome, loginCard, test, uniqueEmail, verifiedPerson } from './fixtures.js';
+import {
+  expect,
+  forgotCard,
+  logInAndExpectHome,
+  loginCard,
+  test,
+  uniqueEmail,
+  verifiedPerson,
+} from './fixtures.js';
 
 test('a form whose CSRF token was tampered with is refused with a 403 page', async ({
   page,
@@ -76,6 +84,12 @@ test.describe('with rate limits on', () => {
     expect(refused, 'the login was refused before 30 attempts').not.toBeNull();
     expect(Number(refused?.headers()['retry-after'])).toBeGreaterThan(0);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Too many attempts');
+    // It says when to try again, and offers the way in that no guesser can block: the reset.
+    await expect(page.getByRole('main')).toContainText(
+      /You can try again in (about \d+ minutes|\d+ seconds?)/,
+    );
     await checkPage('too-many-attempts');
+    await page.getByRole('main').getByRole('link', { name: 'Reset your password' }).click();
+    await expect(forgotCard(page).getByLabel('Email')).toBeVisible();
   });
 });

@@ -122,6 +122,21 @@ export async function logIn(page: Page, identifier: string, password: string): P
   await card.getByRole('button', { name: 'Log in' }).click();
 }
 
+/**
+ * A refused log-in: the index page again (401) with the message inside the log-in card, the same
+ * words for an unknown user and a wrong password unless `message` says otherwise.
+ */
+export async function expectLoginFailed(
+  page: Page,
+  message = 'The email, username or password is not right.',
+): Promise<void> {
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome');
+  await expect(page).toHaveTitle(/^Error: /);
+  const alert = loginCard(page).getByRole('alert');
+  await expect(alert).toContainText('Login failed.');
+  await expect(alert).toContainText(message);
+}
+
 /** Logs in and checks that the home page greets this person. */
 export async function logInAndExpectHome(page: Page, person: Person): Promise<void> {
   await logIn(page, person.email, person.password);

@@ -2,6 +2,8 @@ import {
   expect,
   expectLandedOnIndex,
   expectLoggedOut,
+  expectLoginFailed,
+  forgotCard,
   logIn,
   logInAndExpectHome,
   loginCard,
@@ -14,19 +16,34 @@ import {
   verifyFromEmail,
 } from './fixtures.js';
 
-test('a wrong password shows the failure page, and "Try again" leads back to the form', async ({
+test('a wrong password keeps the person in the log-in form, and "Forgot password?" carries the email to the reset form', async ({
   page,
   mailbox,
   checkPage,
 }) => {
   const person = await verifiedPerson(page, mailbox, 'wrongpw');
-  await logIn(page, person.email, `${person.password}-not`);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Login failed');
-  await expect(page.getByText('The email, username or password is not right.')).toBeVisible();
+  await page.goto('/');
+  const card = loginCard(page);
+  await card.getByLabel('Email or username').fill(person.email);
+  await card.getByLabel('Password').fill(`${person.password}-not`);
+  await card.getByLabel('Remember me').check();
+  const answer = page.waitForResponse((response) => response.url().endsWith('/login'));
+  await card.getByRole('button', { name: 'Log in' }).click();
+  expect((await answer).status()).toBe(401);
+  await expectLoginFailed(page);
+  await expect(loginCard(page).getByLabel('Email or username')).toHaveValue(person.email);
+  await expect(loginCard(page).getByLabel('Password')).toHaveValue('');
+  await expect(loginCard(page).getByLabel('Remember me')).toBeChecked();
   await checkPage('login-failed');
-  await page.getByRole('link', { name: 'Try again' }).click();
-  await expect(loginCard(page).getByLabel('Email or username')).toBeVisible();
+
+  await loginCard(page).getByRole('link', { name: 'Forgot password?' }).click();
+  await expect(forgotCard(page).getByLabel('Email')).toHaveValue(person.email);
   await expectLoggedOut(page);
+});
+
+test('an unknown user gets the same words in the log-in card as a wrong password', async ({ page }) => {
+  await logIn(page, uniqueEmail('nobody'), newPassword());
+  await expectLoginFailed(page);
 });
 
 test('an unverified email gets its own message, and the resend button sends a link that works', async ({
@@ -40,11 +57,10 @@ test('an unverified email gets its own message, and the resend button sends a li
   expect(first.subject).toBe('Confirm your email address');
 
   await logIn(page, person.email, person.password);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Login failed');
-  await expect(page.getByText('Your email address is not verified yet.')).toBeVisible();
+  await expectLoginFailed(page, 'Your email address is not verified yet.');
   await checkPage('login-failed-unverified');
 
-  await page.getByRole('button', { name: 'Resend verification email' }).click();
+  await loginCard(page).getByRole('button', { name: 'Resend verification email' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check your email');
   await checkPage('resend-verification-sent');
 

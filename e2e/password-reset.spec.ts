@@ -1,5 +1,6 @@
 import {
   expect,
+  expectLoginFailed,
   forgotCard,
   logIn,
   logInAndExpectHome,
@@ -53,7 +54,7 @@ test('forgot password → email → form → mismatch error → new password wor
 
   await page.getByRole('link', { name: 'Log in' }).click();
   await logIn(page, person.email, person.password);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Login failed');
+  await expectLoginFailed(page);
   await logInAndExpectHome(page, { email: person.email, password: fresh });
 
   // The same email, opened again: the link has been spent.

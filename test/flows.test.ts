@@ -485,3 +485,43 @@ describe('pages: verification when login does not require it', () => {
     assert.match((await browser.get('/home')).html, />Verified</);
   });
 });
+
+describe('pages: throttled log-ins', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startApp({ env: { RATE_LIMITS: 'on' } });
+  });
+  after(async () => {
+    await app.close();
+  });
+
+  test('a locked-out owner who resets the password through the emailed link logs in at once', async () => {
+    const owner = await signUpAndVerify(app, 'lockedout@example.com');
+    await owner.post('/logout', {});
+    const guesser = new FormClient(app.url);
+    let refused = null;
+    for (let attempt = 0; attempt < 30 && !refused; attempt++) {
+      const page = await logIn(guesser, 'lockedout@example.com', `wrong guess number ${attempt}`);
+      if (page.status === 429) refused = page;
+      else assert.equal(page.status, 401);
+    }
+    assert.ok(refused, 'the guesses were refused before 30');
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    assert.match(refused.html, /You can try again in/);
+    assert.match(refused.html, /href="\/#forgot-heading">Reset your password/);
+
+    await guesser.get('/');
+    await guesser.post('/request-password-reset', { email: 'lockedout@example.com' });
+    const mail = await app.mail.waitFor('lockedout@example.com');
+    const link = mail.links.find((candidate) => candidate.includes('/reset-password?'))!;
+    await guesser.get(pathOf(link));
+    const token = new URL(link).searchParams.get('access_token')!;
+    const reset = await guesser.post('/reset-password', {
+      access_token: token,
+      password: 'a fresh start password',
+      confirmation: 'a fresh start password',
+    });
+    assert.equal(reset.status, 200);
+    assert.equal((await logIn(guesser, 'lockedout@example.com', 'a fresh start password')).status, 303);
+  });
+});

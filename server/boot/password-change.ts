@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { changePassword } from '../auth/password-change.js';
 import { pageSessionRemembered, startPageSession } from '../middleware/page-session.js';
+import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, isValidationError, readBody } from './forms/form.js';
 import { changeErrors, changeForm, changeMessages } from './forms/password-change.js';
 import { noStore, type PageDeps, requireLogin } from './render.js';
@@ -31,6 +32,8 @@ export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
     if (!current) return;
     noStore(ctx);
     const form = readBody(changeForm, ctx);
+    // Only a check of the current password counts toward the throttle; a form mistake does not.
+    reportAttempt(ctx, 'not-counted');
     if (!form.oldPassword) return showForm(ctx, 400, { oldPassword: changeMessages.missingOld });
     if (form.newPassword !== form.confirmation)
       return showForm(ctx, 422, { confirmation: changeMessages.mismatch });
@@ -49,11 +52,14 @@ export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
         startPageSession(ctx, session.secret, { remember, ttlSeconds: session.token.ttl });
       }
     } catch (error) {
-      if (hasCode(error, 'INVALID_PASSWORD'))
+      if (hasCode(error, 'INVALID_PASSWORD')) {
+        reportAttempt(ctx, 'failure');
         return showForm(ctx, 400, { oldPassword: changeMessages.wrongOld });
+      }
       if (isValidationError(error)) return showForm(ctx, 422, changeErrors(error, minLength));
       throw error;
     }
+    reportAttempt(ctx, 'success');
     await showForm(ctx, 200, {}, true);
   });
 

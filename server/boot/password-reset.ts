@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { isResetTokenValid, requestPasswordReset, resetPassword } from '../auth/password-reset.js';
 import { endPageSession } from '../middleware/page-session.js';
+import { clearLoginFailures } from '../middleware/rate-limit.js';
 import { hasCode, isValidationError, readBody, readForm } from './forms/form.js';
 import { resetErrors, resetForm, resetMessages, resetQuery } from './forms/password-reset.js';
 import { emailForm, forgotMessages } from './forms/sign-up.js';
@@ -63,7 +64,9 @@ export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
       return showForm(ctx, form.access_token, { confirmation: resetMessages.mismatch });
     }
     try {
-      await resetPassword(auth, form.access_token, form.password);
+      const user = await resetPassword(auth, form.access_token, form.password);
+      // The owner proved the mailbox: their failed guesses are forgotten, so they get in at once.
+      await clearLoginFailures(ctx, user.username ? [user.email, user.username] : [user.email]);
     } catch (error) {
       if (isValidationError(error)) {
         ctx.status = 422;

@@ -3,6 +3,7 @@ import { logIn, logOut, logOutEverywhere } from '../auth/sessions.js';
 import { identifierFields } from '../auth/sign-up.js';
 import { authOf } from '../middleware/access-token.js';
 import { endPageSession, startPageSession } from '../middleware/page-session.js';
+import { reportAttempt } from '../middleware/rate-limit.js';
 import { safeRedirectPath } from '../middleware/safe-redirect.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { indexQuery, loginForm, loginMessages, loginValues, missingLoginFields } from './forms/login.js';
@@ -27,6 +28,8 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
     const values = loginValues(form);
     const missing = missingLoginFields(form);
     if (missing) {
+      // No password was checked: nothing for the throttle to count.
+      reportAttempt(ctx, 'not-counted');
       ctx.status = 400;
       await renderIndex(ctx, deps, { values, errors: { login: missing }, next });
       return;
@@ -36,6 +39,7 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
       const result = await logIn(auth, { ...identifierFields(identifier), password: form.password });
       const previous = authOf(ctx);
       if (previous?.transport === 'session') await logOut(auth, previous.token);
+      reportAttempt(ctx, 'success');
       startPageSession(ctx, result.secret, { remember: values.remember, ttlSeconds: result.token.ttl });
       redirectTo(ctx, next || '/home');
     } catch (error) {
@@ -43,6 +47,8 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
       // The form itself again, with what was typed (never the password) and the message in its card.
       ctx.status = 401;
       const unverified = error.code === 'LOGIN_FAILED_EMAIL_NOT_VERIFIED';
+      // An unverified account's password was right: no guess failed, but nobody logged in either.
+      reportAttempt(ctx, unverified ? 'not-counted' : 'failure');
       await renderIndex(ctx, deps, {
         values,
         next,

@@ -9,6 +9,7 @@ import {
 } from '../auth/verification.js';
 import { authOf } from '../middleware/access-token.js';
 import { startPageSession } from '../middleware/page-session.js';
+import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { confirmForm, userIdOf, verifyLoginForm, verifyMessages, verifyQuery } from './forms/verify.js';
 import { noStore, type PageDeps, redirectTo } from './render.js';
@@ -89,6 +90,7 @@ export function verifyRoutes({ auth }: PageDeps): Router {
     const link = await linkOf(form);
     if (!link) return renderInvalidLink(ctx);
     if (!form.password) {
+      reportAttempt(ctx, 'not-counted');
       ctx.status = 400;
       return showPage(ctx, form, link, verifyMessages.missingPassword);
     }
@@ -98,6 +100,7 @@ export function verifyRoutes({ auth }: PageDeps): Router {
         token: form.token,
         password: form.password,
       });
+      reportAttempt(ctx, 'success');
       const previous = authOf(ctx);
       if (previous?.transport === 'session') await logOut(auth, previous.token);
       startPageSession(ctx, result.secret, {
@@ -106,6 +109,7 @@ export function verifyRoutes({ auth }: PageDeps): Router {
       });
     } catch (error) {
       if (hasCode(error, 'LOGIN_FAILED')) {
+        reportAttempt(ctx, 'failure');
         ctx.status = 401;
         return showPage(ctx, form, link, verifyMessages.failed);
       }

@@ -26,6 +26,12 @@ const PAGE_RULES: Record<string, PageRule> = {
     identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
     failsOn: [400, 401],
   },
+  // The log-in form on a verification link's page (PAGES helper): a password check for the link's account.
+  '/verify/login': {
+    kind: 'password',
+    identifier: (ctx) => `uid:${field(ctx, 'uid').slice(0, 20)}`,
+    failsOn: [401],
+  },
   '/signup': { kind: 'mail', family: 'signup' },
   '/resend-verification': { kind: 'mail', family: 'resend' },
   '/request-password-reset': { kind: 'mail', family: 'reset' },
