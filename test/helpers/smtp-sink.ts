@@ -9,8 +9,14 @@ export type SmtpSink = {
   mails: CaughtMail[];
   /** Resolves with the next (or an already caught, unclaimed) mail to `to`. */
   waitFor(to: string, timeoutMs?: number): Promise<CaughtMail>;
-  /** While true, the server refuses every message with a 451 (a mail outage). */
+  /** While true, the server refuses every message with `refuseCode` (a mail outage). */
   refuse: boolean;
+  /** The SMTP reply code a refusal uses: 451 (temporary, the default) or a 5xx (permanent). */
+  refuseCode: number;
+  /** Stops listening (a mail server down): connections are refused until `restart`. */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -27,6 +33,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: '',
     mails,
     refuse: false,
+    refuseCode: 451,
     waitFor(to, timeoutMs = 10_000) {
       const wanted = to.toLowerCase();
       const ready = mails.find((mail) => mail.to === wanted && !claimed.has(mail));
@@ -50,46 +57,61 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         waiters.push(waiter);
       });
     },
-    async close() {
+    async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      listening = false;
+    },
+    async restart() {
+      server = createServer();
+      server.listen(port, '127.0.0.1');
+      await once(server.server, 'listening');
+      listening = true;
+    },
+    async close() {
+      if (listening) await sink.stop();
     },
   };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _session, callback) {
-      if (sink.refuse) {
-        stream.resume();
-        stream.on('end', () => {
-          const error = Object.assign(new Error('mailbox unavailable (test outage)'), { responseCode: 451 });
-          callback(error);
-        });
-        return;
-      }
-      simpleParser(stream)
-        .then((parsed: ParsedMail) => {
-          const to =
-            (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value[0]?.address?.toLowerCase() ?? '';
-          const text = parsed.text ?? '';
-          const mail: CaughtMail = {
-            to,
-            subject: parsed.subject ?? '',
-            text,
-            html: String(parsed.html || ''),
-            links: linksIn(text),
-          };
-          mails.push(mail);
-          const waiter = waiters.findIndex((candidate) => candidate.to === to);
-          if (waiter >= 0) {
-            claimed.add(mail);
-            waiters.splice(waiter, 1)[0]!.resolve(mail);
-          }
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-  });
+  const createServer = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, _session, callback) {
+        if (sink.refuse) {
+          stream.resume();
+          stream.on('end', () => {
+            const error = Object.assign(new Error('mailbox unavailable (test outage)'), {
+              responseCode: sink.refuseCode,
+            });
+            callback(error);
+          });
+          return;
+        }
+        simpleParser(stream)
+          .then((parsed: ParsedMail) => {
+            const to =
+              (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value[0]?.address?.toLowerCase() ?? '';
+            const text = parsed.text ?? '';
+            const mail: CaughtMail = {
+              to,
+              subject: parsed.subject ?? '',
+              text,
+              html: String(parsed.html || ''),
+              links: linksIn(text),
+            };
+            mails.push(mail);
+            const waiter = waiters.findIndex((candidate) => candidate.to === to);
+            if (waiter >= 0) {
+              claimed.add(mail);
+              waiters.splice(waiter, 1)[0]!.resolve(mail);
+            }
+            callback();
+          })
+          .catch((error: Error) => callback(error));
+      },
+    });
+  let server = createServer();
+  let listening = true;
   server.listen(0, '127.0.0.1');
   await once(server.server, 'listening');
   const address = server.server.address();

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { newMail } from '../../server/auth/outgoing-mail.js';
+import { requestPasswordReset } from '../../server/auth/password-reset.js';
+import { resendVerification, signUp } from '../../server/auth/sign-up.js';
 import { backoffDelay } from '../../server/mail/queue.js';
-import { startApp, type TestApp } from '../helpers/app.js';
-import { FormClient } from '../helpers/browser.js';
+import { createSmtpMailer } from '../../server/mail/smtp.js';
+import { closeHasher, createDomain, type DomainHarness, PASSWORD } from '../helpers/domain.js';
+import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+
+type Logged = { level: string; fields: Record<string, unknown>; message: string };
 
 test('backoff doubles from the base delay up to the cap', () => {
   assert.deepEqual(
@@ -11,52 +17,97 @@ test('backoff doubles from the base delay up to the cap', () => {
   );
 });
 
-describe('durable mail through an SMTP outage', () => {
-  let app: TestApp;
-  before(async () => {
-    app = await startApp();
+describe('mail queue over a real SMTP server', () => {
+  let sink: SmtpSink;
+  let domain: DomainHarness;
+  let logged: Logged[];
+  beforeEach(async () => {
+    sink = await startSmtpSink();
+    logged = [];
+    const keep = (level: string) => (fields: object, message: string) =>
+      logged.push({ level, fields: fields as Record<string, unknown>, message });
+    // Real time here: retries must come due while the test waits for the server.
+    domain = await createDomain(
+      {},
+      {
+        mailer: createSmtpMailer(sink.url, 'no-reply@users.example.test'),
+        log: { info: keep('info'), warn: keep('warn'), error: keep('error') },
+        queue: {
+          now: () => new Date(),
+          baseBackoff: 20,
+          maxBackoff: 100,
+          pollInterval: 50,
+          statsInterval: 50,
+        },
+        wake: true,
+      },
+    );
+    domain.clock.set(new Date());
   });
-  after(async () => {
-    await app.close();
+  afterEach(async () => {
+    await domain.close();
+    await sink.close();
+  });
+  after(closeHasher);
+
+  async function queueEmpties() {
+    for (let tries = 0; tries < 400; tries++) {
+      await domain.drain();
+      if ((await domain.deps.store.mailQueueStats()).depth === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.fail('the queue never emptied');
+  }
+
+  test('mail whose link died while the server was down is dropped and logged, never sent (issue 9.3)', async () => {
+    await sink.stop();
+    await signUp(domain.deps, { email: 'ada@example.com', password: PASSWORD }, 'reject');
+    await resendVerification(domain.deps, 'ada@example.com');
+    await resendVerification(domain.deps, 'ada@example.com');
+    await requestPasswordReset(domain.deps, 'ada@example.com');
+    await requestPasswordReset(domain.deps, 'ada@example.com');
+    await domain.drain();
+    assert.ok(
+      logged.some((entry) => entry.message === 'mail delivery failed'),
+      'the server was really down',
+    );
+    await sink.restart();
+    await queueEmpties();
+    const subjects = sink.mails.filter((mail) => mail.to === 'ada@example.com').map((mail) => mail.subject);
+    assert.deepEqual(subjects.sort(), ['Confirm your email address', 'Reset your password']);
+    const dropped = logged.filter((entry) => entry.message.startsWith('mail dropped'));
+    assert.equal(dropped.length, 3, 'two dead verification links and one dead reset link');
+    assert.ok(!JSON.stringify(logged).includes('token='), 'no link in the logs');
   });
 
-  test('a reset email refused by the server is retried until it is taken, and the page never changes', async () => {
-    const browser = new FormClient(app.url);
-    await browser.get('/');
-    await browser.post('/signup', { email: 'outage@example.com', password: 'correct horse battery staple' });
-    await app.mail.waitFor('outage@example.com');
+  test('a permanent refusal (5xx) is given up after a few tries and logged', async () => {
+    sink.refuse = true;
+    sink.refuseCode = 550;
+    await signUp(domain.deps, { email: 'bounce@example.com', password: PASSWORD }, 'reject');
+    await queueEmpties();
+    const failures = logged.filter((entry) => entry.message === 'mail delivery failed');
+    const givenUp = logged.filter((entry) => entry.message === 'mail given up: refused permanently');
+    assert.equal(givenUp.length, 1);
+    assert.equal(givenUp[0]?.fields.attempts, 3);
+    assert.equal(failures.length, 2, 'retried twice before giving up');
+    assert.equal(sink.mails.length, 0);
+  });
 
-    app.mail.refuse = true;
-    await browser.get('/');
-    const page = await browser.post('/request-password-reset', { email: 'outage@example.com' });
-    assert.equal(page.status, 200);
-    assert.match(page.html, /Check your email for further instructions/);
-    // Wait until the queue has tried and failed at least once (it records the failure in the store).
-    for (let tries = 0; tries < 100; tries++) {
-      const pending = await app.store.listDueMail(new Date(Date.now() + 60_000), 10);
-      if (pending.some((mail) => mail.attempts > 0)) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const pending = await app.store.listDueMail(new Date(Date.now() + 60_000), 10);
-    assert.equal(pending.length, 1, 'the message waits in the store');
-    assert.ok(pending[0]!.attempts >= 1);
-    assert.ok(pending[0]!.lastError);
-
-    app.mail.refuse = false;
-    const reset = await app.mail.waitFor('outage@example.com', 15_000);
-    assert.match(reset.subject, /Reset your password/);
-    await app.server.deps.store.commit([]);
-    for (
-      let tries = 0;
-      tries < 50 && (await app.store.listDueMail(new Date(Date.now() + 60_000), 10)).length > 0;
-      tries++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.equal(
-      (await app.store.listDueMail(new Date(Date.now() + 60_000), 10)).length,
-      0,
-      'sent mail leaves the store',
+  test("5,000 emails for one address do not hold up another person's reset email (issue 9.4)", async () => {
+    await signUp(domain.deps, { email: 'victim@example.com', password: PASSWORD }, 'reject');
+    await sink.waitFor('victim@example.com');
+    const flood = Array.from({ length: 5000 }, () =>
+      newMail(domain.deps, 'signup-attempt', 'flood@example.com'),
+    );
+    await domain.deps.store.enqueueMail(flood);
+    await requestPasswordReset(domain.deps, 'victim@example.com');
+    const reset = await sink.waitFor('victim@example.com', 10_000);
+    assert.equal(reset.subject, 'Reset your password');
+    const { depth } = await domain.deps.store.mailQueueStats();
+    assert.ok(depth > 4000, `the flood is still queued (${depth}), the reset did not wait behind it`);
+    assert.ok(
+      logged.some((entry) => entry.message === 'mail queue' && Number(entry.fields.depth) > 0),
+      'depth and oldest age are logged',
     );
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { MAIL_KINDS } from '../../server/mail/kinds.js';
+import type { MailKind } from '../../server/mail/mailer.js';
 import { describeDuration, renderEmail } from '../../server/mail/render.js';
 
 test('link lifetimes read as people say them', () => {
@@ -27,4 +29,33 @@ test('each email has text and HTML with its link intact and the configured lifet
     reset: 1,
   });
   assert.doesNotMatch(attempt.html, /<b>@/);
+});
+
+test('every kind in the table renders its text and HTML, with the link intact', async () => {
+  const link = 'https://users.example.com/verify?uid=1&token=abc';
+  for (const kind of Object.keys(MAIL_KINDS) as MailKind[]) {
+    const email = await renderEmail(
+      kind,
+      'a@example.com',
+      link,
+      { verify: 86_400, reset: 900 },
+      {
+        newEmail: 'new@example.com',
+      },
+    );
+    assert.equal(email.subject, MAIL_KINDS[kind].subject);
+    assert.ok(email.text.includes(link), kind);
+    assert.ok(email.html.includes(link.replace('&', '&amp;')), kind);
+  }
+  const notice = await renderEmail(
+    'email-change-notice',
+    'a@example.com',
+    link,
+    { verify: 86_400, reset: 900 },
+    {
+      newEmail: '<b>new@example.com',
+    },
+  );
+  assert.match(notice.text, /<b>new@example\.com/);
+  assert.doesNotMatch(notice.html, /<b>new@/, 'params are escaped in HTML');
 });
