@@ -71,4 +71,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mail_user ON mail (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'shared rate-limit counters',
+    // The shape rate-limiter-flexible's RateLimiterPostgres reads and upserts (key, points,
+    // expire in ms); created here so instances never race to create it at run time.
+    sql: `
+      CREATE TABLE rate_limits (
+        key varchar(255) PRIMARY KEY,
+        points integer NOT NULL DEFAULT 0,
+        expire bigint
+      );
+      CREATE INDEX rate_limits_expire ON rate_limits (expire);
+    `,
+  },
 ];
