@@ -8,7 +8,7 @@ import autocannon, { type Request } from 'autocannon';
 
 export type ClientJob = {
   url: string;
-  kind: 'bare' | 'me' | 'login' | 'signup';
+  kind: 'healthz' | 'me' | 'login' | 'signup';
   connections: number;
   durationSeconds: number;
   /** Requests per second across all connections; unset = as fast as the server answers. */
@@ -43,7 +43,7 @@ function requestFor(job: ClientJob): Request {
     return list[index++ % list.length]!;
   };
   switch (job.kind) {
-    case 'bare':
+    case 'healthz':
       // The same per-request setup as the others, so the client's own cost is equal on both sides.
       return {
         method: 'GET',

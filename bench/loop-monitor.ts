@@ -1,9 +1,11 @@
 /**
  * The server process of the benchmark: `npm start`'s own entry (server/server.ts, unchanged) plus
- * an event-loop delay sampler that answers the benchmark over the IPC channel, so the figure is
- * measured where requests are served, not in the client. (A `--import` preload would also run in
- * every hashing thread, which inherit the process's flags.)
+ * an event-loop delay sampler and an on-demand CPU profiler that answer the benchmark over the IPC
+ * channel, so figures are measured where requests are served, not in the client. (A `--import`
+ * preload would also run in every hashing thread, which inherit the process's flags.)
  */
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -14,29 +16,59 @@ export type LoopReport = {
   rssBytes: number;
   heapUsedBytes: number;
 };
-export type LoopCommand = { type: 'loop-reset' } | { type: 'loop-read' };
+export type LoopCommand =
+  | { type: 'loop-reset' }
+  | { type: 'loop-read' }
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string };
+
+/** Microseconds between samples: fine enough to split a ~100 µs request into its parts. */
+const PROFILE_INTERVAL_US = 100;
 
 const histogram = monitorEventLoopDelay({ resolution: 5 });
 histogram.enable();
+// Only a profiled phase pays for the inspector; the other phases never connect it.
+let session: Session | null = null;
+
+async function handle(message: LoopCommand): Promise<void> {
+  if (message.type === 'loop-reset') {
+    histogram.reset();
+    process.send?.({ type: 'loop-reset-done' });
+  } else if (message.type === 'loop-read') {
+    const report: LoopReport = {
+      maxMs: histogram.max / 1e6,
+      p99Ms: histogram.percentile(99) / 1e6,
+      meanMs: histogram.mean / 1e6,
+      rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
+    };
+    process.send?.({ type: 'loop-report', report });
+  } else if (message.type === 'profile-start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
+    await session.post('Profiler.start');
+    process.send?.({ type: 'profile-started' });
+  } else if (message.type === 'profile-stop' && session) {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    session = null;
+    await writeFile(message.file, JSON.stringify(profile));
+    process.send?.({ type: 'profile-written' });
+  }
+}
 
 if (process.send) {
   process.on('message', (message: LoopCommand) => {
-    if (message.type === 'loop-reset') {
-      histogram.reset();
-      process.send?.({ type: 'loop-reset-done' });
-    } else if (message.type === 'loop-read') {
-      const report: LoopReport = {
-        maxMs: histogram.max / 1e6,
-        p99Ms: histogram.percentile(99) / 1e6,
-        meanMs: histogram.mean / 1e6,
-        rssBytes: process.memoryUsage.rss(),
-        heapUsedBytes: process.memoryUsage().heapUsed,
-      };
-      process.send?.({ type: 'loop-report', report });
-    }
+    handle(message).catch((error: unknown) => {
+      process.stderr.write(`bench monitor: ${String(error)}\n`);
+    });
   });
-  // The channel must not keep a stopping server alive.
+  // The channel must not keep a stopping server alive, and a bench that died stops its server
+  // the graceful way (server.ts drains on SIGTERM).
   process.channel?.unref();
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
 // server.ts starts itself only when it is the entry script; this file stands in for it.
