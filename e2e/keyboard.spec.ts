@@ -90,6 +90,9 @@ test('keyboard only: skip link, sign up, log in refused, resend, verify, log in,
   await page.keyboard.type(email);
   await page.keyboard.press('Tab');
   await typeInto(page, loginCard(page).getByLabel('Password'), password);
+  // "Forgot password?" sits beside the password field, so it comes next in the tab order.
+  await page.keyboard.press('Tab');
+  await expect(loginCard(page).getByRole('link', { name: 'Forgot password?' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(loginCard(page).getByLabel('Remember me')).toBeFocused();
   await page.keyboard.press('Space');
