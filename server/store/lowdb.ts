@@ -82,6 +82,12 @@ async function openLocked(
   indexes.nextUserId = Math.max(indexes.nextUserId, data.nextUserId);
   indexes.nextMailId = Math.max(indexes.nextMailId, data.nextMailId);
   const replayed = await replayJournal(journalFiles, data.seq, (change) => indexes.apply(change));
+  // The data lock says the process that claimed these is gone: its claims die with it, and what
+  // it was sending is due again now rather than when its lease would have lapsed.
+  for (const mail of [...indexes.mails.values()]) {
+    if (mail.claim !== null)
+      indexes.apply({ type: 'putMail', mail: { ...mail, claim: null, claimedUntil: null } });
+  }
   await removeStaleTempFiles(file);
   if (read?.migratedFrom === 1) {
     // The old file stays beside the new one until a person removes it: a migration is undoable.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createLowdbStore, type LowdbStoreOptions } from '../../server/store/lowdb.js';
 import { StoreCorruptError, type UserRecord } from '../../server/store/store.js';
-import { newToken, newUser } from './contract-fixtures.js';
+import { at, newMail, newToken, newUser } from './contract-fixtures.js';
 
 /** Every file of the store in `dir`, name → content: what "left untouched" is checked against. */
 async function filesIn(dir: string): Promise<Map<string, string>> {
@@ -239,4 +239,20 @@ describe('lowdb store durability', () => {
     await crashed.close();
     await store.close();
   });
+});
+
+test('claims do not outlive the process that made them: after a restart the mail is due at once', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kum-claims-'));
+  const file = path.join(dir, 'db.json');
+  const store = await createLowdbStore(file, still);
+  await store.enqueueMail([newMail('ada@example.com')]);
+  const [claimed] = await store.claimDueMail(at(1), at(3600), 10);
+  assert.ok(claimed);
+  await store.close();
+  const restarted = await createLowdbStore(file, still);
+  const [again] = await restarted.claimDueMail(at(2), at(62), 10);
+  assert.equal(again?.id, claimed.id, 'the lock proves the old claimer dead');
+  assert.equal(await restarted.finishMail(claimed.id, claimed.claim), false, 'its claim is void');
+  await restarted.close();
+  await rm(dir, { recursive: true, force: true });
 });
