@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { AuthError, requestRefused } from '../../auth/errors.js';
+import { AuthError } from '../../auth/errors.js';
+import { refuse } from '../../middleware/http-error.js';
 
 /** A form field: a string of at most `max` characters, '' when absent. */
 export const text = (max: number) => z.string().max(max).default('');
@@ -11,7 +12,7 @@ export const text = (max: number) => z.string().max(max).default('');
  */
 export function readForm<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw requestRefused(400, 'INVALID_FORM', 'The form was not filled in correctly.');
+  if (!parsed.success) throw refuse(400, 'INVALID_FORM', 'The form was not filled in correctly.');
   return parsed.data;
 }
 
