@@ -30,7 +30,9 @@ describe('the development outbox (no SMTP_URL)', () => {
     );
     const link = /href="(http:\/\/[^"]+\/verify\?[^"]+)"/.exec(page.html)?.[1];
     assert.ok(link, 'the verification link is a clickable anchor');
-    const verified = await browser.get(link.replaceAll('&amp;', '&'));
-    assert.equal(verified.status, 303);
+    // Issue 10.6: opening the link changes nothing; its page asks to confirm (a POST).
+    const opened = await browser.get(link.replaceAll('&amp;', '&'));
+    assert.equal(opened.status, 200);
+    assert.match(opened.html, /<form[^>]+method="post"/i);
   });
 });
