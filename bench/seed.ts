@@ -1,5 +1,8 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { emailKey, usernameKey } from '../server/auth/canonical.js';
+import { writeSnapshotFile } from '../server/store/lowdb.js';
+import { expiryOf, type TokenRecord, type UserRecord } from '../server/store/store.js';
 
 export type Seeded = {
   /** Emails of seeded (verified) users, a sample for the login client. */
@@ -9,34 +12,36 @@ export type Seeded = {
   bytes: number | null;
 };
 
+function required(key: string | null, value: string): string {
+  if (key === null) throw new Error(`the domain gives ${value} no key`);
+  return key;
+}
+
 /**
- * Writes the store's file directly with `count` verified users and one live access token each:
- * seeding through the API would cost `count` bcrypt hashes. Every user shares `passwordHash` (one
- * real hash at the benchmark's cost), which makes every login as expensive as a real one.
- *
- * Temporary: this is a second copy of the version-1 snapshot format that today's lowdb store
- * reads (UUID ids), with the new records' fields added; it gives way to the store's own snapshot
- * writer as soon as server/store/ exports one (issue 11 point 8).
+ * Writes DB_FILE through the store's own snapshot writer with `count` verified users and one live
+ * access token each: seeding through the API would cost `count` bcrypt hashes. Every user shares
+ * `passwordHash` (one real hash at the benchmark's cost), which makes every login as expensive
+ * as a real one. Keys come from the domain's rule, as sign-up computes them.
  */
 export async function writeSeedFile(file: string, count: number, passwordHash: string): Promise<Seeded> {
   const now = new Date().toISOString();
   const ttl = 1_209_600;
-  const expiresAt = new Date(Date.parse(now) + ttl * 1000).toISOString();
-  const users: object[] = [];
-  const tokens: object[] = [];
+  const expiresAt = expiryOf(now, ttl);
+  const users: UserRecord[] = [];
+  const tokens: TokenRecord[] = [];
   const sampleEvery = Math.max(1, Math.floor(count / 2000));
   const emails: string[] = [];
   const secrets: string[] = [];
   for (let index = 0; index < count; index++) {
-    const id = randomUUID();
+    const id = index + 1;
     const email = `seed${index}@bench.example.com`;
     const username = `seed${index}`;
     users.push({
       id,
       email,
-      emailKey: email,
+      emailKey: required(emailKey(email), email),
       username,
-      usernameKey: username,
+      usernameKey: required(usernameKey(username), username),
       passwordHash,
       emailVerified: true,
       pendingEmail: null,
@@ -53,7 +58,6 @@ export async function writeSeedFile(file: string, count: number, passwordHash: s
       secrets.push(secret);
     }
   }
-  const text = JSON.stringify({ version: 1, seq: 0, users, tokens, mails: [] });
-  await writeFile(file, text, { mode: 0o600 });
-  return { emails, tokens: secrets, bytes: Buffer.byteLength(text) };
+  await writeSnapshotFile(file, { users, tokens, mails: [] });
+  return { emails, tokens: secrets, bytes: (await stat(file)).size };
 }
