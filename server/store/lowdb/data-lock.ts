@@ -75,8 +75,19 @@ async function ownerOf(path: string): Promise<number | null | 'gone'> {
  */
 export async function acquireDataLock(file: string): Promise<DataLock> {
   const path = `${file}.lock`;
-  const takeover = `${path}.takeover`;
   if (heldHere.has(path)) throw new StoreLockedError(file, process.pid);
+  // Reserved before the first await, so two opens racing in this process cannot both proceed.
+  heldHere.add(path);
+  try {
+    return await take(file, path);
+  } catch (error) {
+    heldHere.delete(path);
+    throw error;
+  }
+}
+
+async function take(file: string, path: string): Promise<DataLock> {
+  const takeover = `${path}.takeover`;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await create(path)) return held(path);
     const owner = await ownerOf(path);
@@ -102,7 +113,6 @@ export async function acquireDataLock(file: string): Promise<DataLock> {
 }
 
 function held(path: string): DataLock {
-  heldHere.add(path);
   return {
     path,
     async release() {
