@@ -97,3 +97,32 @@ for (const [why, change, variable] of [
 test('empty values count as unset', () => {
   assert.equal(loadConfig({ PORT: '', SMTP_URL: '' }).port, 3000);
 });
+
+test('CORS_ORIGINS: none by default; a comma-separated list of exact origins', () => {
+  assert.deepEqual(loadConfig({}).corsOrigins, []);
+  assert.deepEqual(
+    loadConfig({ CORS_ORIGINS: 'https://spa.example.com, http://localhost:5173' }).corsOrigins,
+    ['https://spa.example.com', 'http://localhost:5173'],
+  );
+});
+
+for (const bad of [
+  '*',
+  'https://spa.example.com/',
+  'https://spa.example.com/app',
+  'spa.example.com',
+  'ftp://x.example',
+]) {
+  test(`CORS_ORIGINS refuses ${bad}, naming the variable`, () => {
+    assert.throws(
+      () => loadConfig({ CORS_ORIGINS: bad }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('CORS_ORIGINS'),
+    );
+  });
+}
+
+test('REQUEST_TIMEOUT: 30 s by default (Node would wait 300 s for a trickled body), in seconds', () => {
+  assert.equal(loadConfig({}).requestTimeoutMs, 30_000);
+  assert.equal(loadConfig({ REQUEST_TIMEOUT: '5' }).requestTimeoutMs, 5_000);
+  assert.throws(() => loadConfig({ REQUEST_TIMEOUT: '0' }), /REQUEST_TIMEOUT/);
+});

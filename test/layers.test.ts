@@ -109,3 +109,30 @@ test('config.ts is the only reader of process.env', async () => {
     assert.doesNotMatch(code, /process\.env/, `${relative(file)} reads process.env`);
   }
 });
+
+test('auth/ (the domain) knows no HTTP status: codes only, the web layer maps them', async () => {
+  // Threat: a rule that decides what the client sees (a status, a Retry-After) cannot be reused by
+  // a second edge (a CLI, a queue worker) and drifts from the one table that words errors.
+  const forbidden = [
+    /\b(status|statusCode|retryAfter)\b/,
+    /\bctx\b/,
+    /\b(?:40[0-9]|41[0-8]|42[2-9]|5\d\d)\b(?!\s*(?:ms|bytes|characters|seconds))/,
+  ];
+  for (const file of await sourceFiles(path.join(serverDir, 'auth'))) {
+    const code = (await readFile(file, 'utf8'))
+      .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+      .replace(/(['"`])(?:\\.|(?!\1)[^\\])*\1/g, "''");
+    for (const pattern of forbidden) {
+      assert.doesNotMatch(code, pattern, `${relative(file)} knows an HTTP status (${pattern})`);
+    }
+  }
+});
+
+test('the web layer maps codes to statuses in its own tables, not by reading a status off a domain error', async () => {
+  for (const file of await sourceFiles(serverDir)) {
+    const name = relative(file);
+    if (name.startsWith('auth/')) continue;
+    const code = (await readFile(file, 'utf8')).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /wantsJson/, `${name} guesses "API or page" from the path`);
+  }
+});

@@ -78,7 +78,7 @@ export function presentAuthError(options: { passwordMinLength: number }): Transl
     const answer = ANSWERS[error.code];
     if (!answer) return null;
     const [status, words] = answer;
-    const problems = error.problems ?? error.details?.codes;
+    const problems = error.problems;
     if (!problems) return new HttpError(status, error.code, words);
     const { details, summary } = validationDetails(problems, options.passwordMinLength);
     if (error.code !== 'VALIDATION_ERROR') return new HttpError(status, error.code, words, { details });

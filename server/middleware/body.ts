@@ -27,7 +27,13 @@ function withBody(parse: Middleware, accepts: (ctx: Context) => boolean, refusal
  */
 export function parseJsonBodies(): Middleware {
   return withBody(
-    bodyParser({ enableTypes: ['json'], jsonLimit: LIMIT, jsonStrict: true }) as Middleware,
+    // DELETE too: deleting the account may carry `currentPassword`.
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: LIMIT,
+      jsonStrict: true,
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    }) as Middleware,
     (ctx) => Boolean(ctx.is('application/json', '+json')),
     'Send the body as application/json.',
   );

@@ -18,7 +18,7 @@ const internalError = () =>
 
 /**
  * Reads the status and words an AuthError carried before the domain lost them (expand, then
- * contract: removed once every app passes its own table).
+ * contract: kept only for legacy-style errors built with a status, e.g. `requestRefused`).
  */
 export const legacyTranslate: TranslateError = (error) => {
   const legacy = error as unknown as { status?: unknown; retryAfter?: unknown };
@@ -28,6 +28,31 @@ export const legacyTranslate: TranslateError = (error) => {
     ...(error.details ? { details: error.details } : {}),
     ...(typeof legacy.retryAfter === 'number' ? { retryAfter: legacy.retryAfter } : {}),
   });
+};
+
+/**
+ * The pages' status and words for a domain error no form caught (a form catches its own and
+ * words them beside its fields, boot/forms/). People read these, so they say what to do.
+ */
+const PAGE_ANSWERS: Record<string, readonly [number, string]> = {
+  LOGIN_FAILED: [401, 'The email, username or password is not right.'],
+  LOGIN_FAILED_EMAIL_NOT_VERIFIED: [401, 'Confirm your email address first: follow the link we sent you.'],
+  USERNAME_EMAIL_REQUIRED: [400, 'Enter your email or username.'],
+  EMAIL_REQUIRED: [400, 'Enter your email address.'],
+  AUTHORIZATION_REQUIRED: [401, 'Please log in to see this page.'],
+  REAUTHENTICATION_REQUIRED: [401, 'Enter your current password to make this change.'],
+  INVALID_PASSWORD: [400, 'Your current password is not right.'],
+  INVALID_TOKEN: [400, 'This link is invalid or has expired. Ask for a new one.'],
+  USER_NOT_FOUND: [404, 'This link is invalid or has expired. Ask for a new one.'],
+  VALIDATION_ERROR: [422, 'Please check your input.'],
+  PASSWORD_TOO_LONG: [422, 'The password is longer than 72 bytes.'],
+};
+
+/** The pages' TranslateError; an error still built the legacy way keeps its own status. */
+export const translateForPages: TranslateError = (error) => {
+  const answer = PAGE_ANSWERS[error.code];
+  if (!answer) return legacyTranslate(error);
+  return new HttpError(answer[0], error.code, answer[1]);
 };
 
 /**
@@ -120,6 +145,6 @@ export function renderErrorPage(log: Logger): RenderError {
 }
 
 /** The pages' catch: an HTML error page. */
-export function handlePageErrors(log: Logger, translate: TranslateError = legacyTranslate): Middleware {
+export function handlePageErrors(log: Logger, translate: TranslateError = translateForPages): Middleware {
   return catchErrors(log, translate, renderErrorPage(log));
 }
