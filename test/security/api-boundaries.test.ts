@@ -53,11 +53,12 @@ describe('API calls the page session authenticates need the CSRF token or this o
     const browser = await freshBrowser(app);
     assert.equal((await logInWith(browser, 'victim@example.com', PASSWORD)).status, 303);
     const cookie = browser.cookieHeader();
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { cookie },
       { cookie, origin: 'https://evil.example' },
       { cookie, origin: 'null' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const forged = await api(app, 'POST', '/api/users/logout', undefined, headers);
       assert.equal(forged.status, 403, JSON.stringify(headers));
       assert.equal(errorOf(forged).code, 'EBADCSRFTOKEN');
