@@ -409,6 +409,58 @@ describe('pages: the flows a person walks', () => {
     }
   });
 
+  test('the cancel link sent to the old address opens a page that changes nothing; its button cancels the change', async () => {
+    await signUpAndVerify(app, 'moving@example.com');
+    const login = await fetch(`${app.url}/api/users/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'moving@example.com', password: PASSWORD }),
+    });
+    const { id: token } = (await login.json()) as { id: string };
+    const patched = await fetch(`${app.url}/api/users/me`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: token },
+      body: JSON.stringify({ email: 'moved@example.com', currentPassword: PASSWORD }),
+    });
+    assert.equal(patched.status, 200);
+    const confirm = (await app.mail.waitFor('moved@example.com')).links.find((link) =>
+      link.includes('/verify?'),
+    )!;
+    const notice = await app.mail.waitFor('moving@example.com');
+    const cancel = notice.links.find((link) => link.includes('/account/email/cancel?'))!;
+    assert.ok(cancel, 'the old address gets a cancel link');
+
+    const browser = new FormClient(app.url);
+    for (let round = 0; round < 2; round++) {
+      assert.equal((await browser.get(pathOf(cancel))).status, 200);
+      const head = await fetch(`${app.url}${pathOf(cancel)}`, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+    }
+    assert.equal(
+      (await browser.get(pathOf(confirm))).status,
+      200,
+      'opening the cancel page cancelled nothing',
+    );
+    await browser.get(pathOf(cancel));
+    const url = new URL(cancel);
+    const cancelled = await browser.post('/account/email/cancel', {
+      uid: url.searchParams.get('uid') ?? '',
+      token: url.searchParams.get('token') ?? '',
+    });
+    assert.equal(cancelled.status, 200);
+    assert.match(cancelled.html, /Email change cancelled/);
+    assert.equal(
+      (await browser.get(pathOf(confirm))).status,
+      400,
+      'the new address can no longer be confirmed',
+    );
+    const again = await browser.post('/account/email/cancel', {
+      uid: url.searchParams.get('uid') ?? '',
+      token: url.searchParams.get('token') ?? '',
+    });
+    assert.equal(again.status, 400, 'the cancel link works once');
+  });
+
   test('a bad verification link gets a clear 400 page', async () => {
     const browser = new FormClient(app.url);
     const page = await browser.get('/verify?uid=nobody&token=nothing');

@@ -17,6 +17,7 @@ import { throttlePages } from '../middleware/rate-limit.js';
 import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
 import { utilityRoutes } from './dev.js';
+import { emailChangeRoutes } from './email-change.js';
 import { passwordChangeRoutes } from './password-change.js';
 import { passwordResetRoutes } from './password-reset.js';
 import { sessionRoutes } from './sessions.js';
@@ -36,6 +37,7 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     sessionRoutes,
     signUpRoutes,
     verifyRoutes,
+    emailChangeRoutes,
     passwordResetRoutes,
     passwordChangeRoutes,
     utilityRoutes,
