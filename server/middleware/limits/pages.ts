@@ -32,12 +32,6 @@ const PAGE_RULES: Record<string, PageRule> = {
     identifier: (ctx) => `uid:${field(ctx, 'uid').slice(0, 20)}`,
     failsOn: [401],
   },
-  // The verification link's log-in form checks the password of the link's account (named by uid).
-  '/verify/login': {
-    kind: 'password',
-    identifier: (ctx) => (field(ctx, 'uid') ? `uid:${field(ctx, 'uid').slice(0, 20)}` : ''),
-    failsOn: [401],
-  },
   '/signup': { kind: 'mail', family: 'signup' },
   '/resend-verification': { kind: 'mail', family: 'resend' },
   '/request-password-reset': { kind: 'mail', family: 'reset' },
