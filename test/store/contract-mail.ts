@@ -75,6 +75,19 @@ export function mailContract(context: ContractContext) {
     assert.deepEqual(await store.mailQueueStats(), { depth: 0, oldestCreated: null });
   });
 
+  test("a recipient's next mail comes up once the first is finished, whatever its priority", async () => {
+    const { store } = context;
+    await store.enqueueMail([
+      newMail('ada@example.com', at(0).toISOString(), 0),
+      newMail('ada@example.com', at(0).toISOString(), 1),
+    ]);
+    const [link] = await store.claimDueMail(at(1), at(61), 10);
+    assert.equal(link?.priority, 0);
+    assert.equal(await store.finishMail(link!.id, link!.claim), true);
+    const [notice] = await store.claimDueMail(at(1), at(61), 10);
+    assert.equal(notice?.priority, 1);
+  });
+
   test('queued mail and its place survive a reopen; mail ids carry on', async () => {
     await context.store.enqueueMail([
       newMail('a@example.com'),
