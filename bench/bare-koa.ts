@@ -7,11 +7,14 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { handleProfileCommand } from './profiler.js';
 
 export type BareCommand = { type: 'serve'; body: unknown };
 
-process.on('message', async (message: BareCommand) => {
-  if (message.type !== 'serve') return;
+process.on('message', async (message: BareCommand | { type: string; file?: string }) => {
+  // Profiled like the app, so its per-request work is the baseline of the app's.
+  if (await handleProfileCommand(message)) return;
+  if (message.type !== 'serve' || !('body' in message)) return;
   const app = new Koa();
   const router = new Router();
   router.get('/api/users/me', (ctx) => {

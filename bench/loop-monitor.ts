@@ -4,10 +4,9 @@
  * channel, so figures are measured where requests are served, not in the client. (A `--import`
  * preload would also run in every hashing thread, which inherit the process's flags.)
  */
-import { writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { handleProfileCommand, type ProfileCommand } from './profiler.js';
 
 export type LoopReport = {
   maxMs: number;
@@ -16,19 +15,10 @@ export type LoopReport = {
   rssBytes: number;
   heapUsedBytes: number;
 };
-export type LoopCommand =
-  | { type: 'loop-reset' }
-  | { type: 'loop-read' }
-  | { type: 'profile-start' }
-  | { type: 'profile-stop'; file: string };
-
-/** Microseconds between samples: fine enough to split a ~100 µs request into its parts. */
-const PROFILE_INTERVAL_US = 100;
+export type LoopCommand = { type: 'loop-reset' } | { type: 'loop-read' } | ProfileCommand;
 
 const histogram = monitorEventLoopDelay({ resolution: 5 });
 histogram.enable();
-// Only a profiled phase pays for the inspector; the other phases never connect it.
-let session: Session | null = null;
 
 async function handle(message: LoopCommand): Promise<void> {
   if (message.type === 'loop-reset') {
@@ -43,19 +33,8 @@ async function handle(message: LoopCommand): Promise<void> {
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
     process.send?.({ type: 'loop-report', report });
-  } else if (message.type === 'profile-start') {
-    session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_US });
-    await session.post('Profiler.start');
-    process.send?.({ type: 'profile-started' });
-  } else if (message.type === 'profile-stop' && session) {
-    const { profile } = await session.post('Profiler.stop');
-    session.disconnect();
-    session = null;
-    await writeFile(message.file, JSON.stringify(profile));
-    process.send?.({ type: 'profile-written' });
+  } else {
+    await handleProfileCommand(message);
   }
 }
 

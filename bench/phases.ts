@@ -13,6 +13,7 @@ export type PhaseId =
   | 'login'
   | 'flood'
   | 'signup'
+  | 'profileBare'
   | 'profileMe'
   | 'profileLogin';
 
@@ -98,6 +99,12 @@ export const PHASES: readonly Phase[] = [
       reads: meAtRate({ length: 2 }),
     },
     loop: true,
+  },
+  {
+    id: 'profileBare',
+    label: 'profiled: bare Koa app, GET /api/users/me, saturating',
+    jobs: { main: me({ target: 'bare' }) },
+    profile: true,
   },
   { id: 'profileMe', label: 'profiled: GET /api/users/me, saturating', jobs: { main: me() }, profile: true },
   { id: 'profileLogin', label: 'profiled: login flood', jobs: { main: login() }, profile: true },

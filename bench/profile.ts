@@ -65,7 +65,7 @@ const sorted = (map: Map<string, number>): SelfTime[] =>
   [...map.entries()].map(([name, selfUs]) => ({ name, selfUs })).sort((a, b) => b.selfUs - a.selfUs);
 
 /** Frames of the bench's own profiler commands: starting and stopping a profile costs ~0.2 s. */
-const BENCH_MONITOR = /bench\/loop-monitor\.ts$/;
+const BENCH_PROFILER = /bench\/profiler\.ts$/;
 
 /** Ids of nodes under a frame whose url matches `pattern`, the frame itself included. */
 function nodesUnder(profile: CpuProfile, pattern: RegExp): Set<number> {
@@ -83,7 +83,7 @@ function nodesUnder(profile: CpuProfile, pattern: RegExp): Set<number> {
 export function summariseProfile(
   profile: CpuProfile,
   requests = 1,
-  excludeUrl = BENCH_MONITOR,
+  excludeUrl = BENCH_PROFILER,
 ): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const excluded = nodesUnder(profile, excludeUrl);

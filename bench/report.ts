@@ -60,11 +60,19 @@ const ROWS: [string, (s: SizeFigures) => string][] = [
     (s) =>
       s.store ? `${f0(s.store.sweptTokens)}, ${f0(s.store.sweepMs)} (${f1(s.store.sweepLoopMaxMs)})` : '–',
   ],
+  ['profiled: bare Koa busy µs/request', (s) => ms(perRequest(s, 'profileBare'))],
   ['profiled: me main-thread busy µs/request', (s) => ms(perRequest(s, 'profileMe'))],
   ['profiled: login main-thread busy µs/request', (s) => ms(perRequest(s, 'profileLogin'))],
 ];
 
-function perRequest(s: SizeFigures, phase: 'profileMe' | 'profileLogin'): number | undefined {
+type Profiled = 'profileBare' | 'profileMe' | 'profileLogin';
+const PROFILE_TITLES: Record<Profiled, string> = {
+  profileBare: 'bare Koa app, GET /api/users/me',
+  profileMe: 'GET /api/users/me',
+  profileLogin: 'POST /api/users/login',
+};
+
+function perRequest(s: SizeFigures, phase: Profiled): number | undefined {
   const profile = s.profiles[phase];
   return profile ? profile.busyUs / profile.requests : undefined;
 }
@@ -84,10 +92,10 @@ export const checkLine = (check: Check) =>
 
 function profiles(figures: SizeFigures[]): string {
   const parts = figures.flatMap((s) =>
-    (['profileMe', 'profileLogin'] as const).flatMap((phase) => {
+    (['profileBare', 'profileMe', 'profileLogin'] as const).flatMap((phase) => {
       const summary = s.profiles[phase];
       if (!summary) return [];
-      const title = phase === 'profileMe' ? 'GET /api/users/me' : 'POST /api/users/login';
+      const title = PROFILE_TITLES[phase];
       return [`### ${title}, ${f0(s.users)} users\n\n\`\`\`text\n${formatSummary(summary, 15)}\n\`\`\``];
     }),
   );

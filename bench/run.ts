@@ -59,6 +59,7 @@ function merge(results: ClientResult[]): ClientResult {
 type Targets = {
   appUrls: string[];
   bareUrl: string;
+  bare: Pick<servers.AppServer, 'child'>;
   seeded: SeededStore;
   users: number;
   mailSettled(): Promise<void>;
@@ -111,7 +112,9 @@ async function runPhase(
   // Mail queued by an earlier phase (sign-ups) is sent first, so it is not charged to this one.
   await targets.mailSettled();
   if (phase.loop) await servers.resetLoop(main);
-  if (phase.profile) await servers.startProfile(main);
+  // A phase whose loads all go to the bare app profiles that process; any other, the app.
+  const profiled = roles.every(([, spec]) => spec.target === 'bare') ? targets.bare : main;
+  if (phase.profile) await servers.startProfile(profiled);
   const flat = await load(jobs.flat());
   let offset = 0;
   const results: Record<string, ClientResult> = {};
@@ -122,9 +125,10 @@ async function runPhase(
   }
   if (phase.profile && options.cpuProfDir) {
     const file = path.join(options.cpuProfDir, `${targets.users}-${phase.id}.cpuprofile`);
-    await servers.stopProfile(main, file);
-    // Requests answered by the profiled instance alone.
-    const requests = Object.values(results).reduce((total, r) => total + r.requests, 0) / apps.length;
+    await servers.stopProfile(profiled, file);
+    // Requests answered by the profiled process alone.
+    const spread = profiled === main ? apps.length : 1;
+    const requests = Object.values(results).reduce((total, r) => total + r.requests, 0) / spread;
     await writeFile(`${file}.json`, JSON.stringify({ requests }));
     figures.profiles[phase.id] = summariseProfile(parseProfile(await readFile(file, 'utf8')), requests);
     log(`    profile: ${file}`);
@@ -188,6 +192,7 @@ async function benchSize(options: BenchOptions, store: BenchStore, users: number
       const targets = {
         appUrls: apps.map((app) => app.url),
         bareUrl: bare.url,
+        bare,
         seeded,
         users,
         mailSettled: () => quietFor(smtp.received),

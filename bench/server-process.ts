@@ -129,7 +129,11 @@ export async function stopApp(server: { child: ChildProcess }): Promise<void> {
 }
 
 /** Sends a command over the server's IPC channel and waits for the answer of `replyType`. */
-export function askServer<T>(server: AppServer, command: object, replyType: string): Promise<T> {
+export function askServer<T>(
+  server: Pick<AppServer, 'child'>,
+  command: object,
+  replyType: string,
+): Promise<T> {
   return new Promise((resolve) => {
     const onMessage = (message: { type: string; report?: T }) => {
       if (message.type !== replyType) return;
@@ -145,10 +149,10 @@ export const resetLoop = (server: AppServer) =>
   askServer<void>(server, { type: 'loop-reset' }, 'loop-reset-done');
 export const readLoop = (server: AppServer) =>
   askServer<LoopReport>(server, { type: 'loop-read' }, 'loop-report');
-export const startProfile = (server: AppServer) =>
+export const startProfile = (server: Pick<AppServer, 'child'>) =>
   askServer<void>(server, { type: 'profile-start' }, 'profile-started');
 /** Stops the main thread's CPU profile and has the server write it to `file`. */
-export const stopProfile = (server: AppServer, file: string) =>
+export const stopProfile = (server: Pick<AppServer, 'child'>, file: string) =>
   askServer<void>(server, { type: 'profile-stop', file }, 'profile-written');
 
 /** The server's peak resident memory so far (Linux), or null elsewhere. */
