@@ -59,18 +59,22 @@ const mailFields: Record<keyof MailRecord, FieldCheck> = {
   claimedUntil: orNull(isInstant),
 };
 
-function recordProblem(what: string, fields: Record<string, FieldCheck>, value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return `a ${what} is not an object`;
-  const record = value as Record<string, unknown>;
-  for (const [field, check] of Object.entries(fields)) {
-    if (!check(record[field])) return `a ${what} has a missing or malformed "${field}"`;
-  }
-  return null;
+/** A checker for one record type; the field list is built once, not once per record. */
+function recordChecker(what: string, fields: Record<string, FieldCheck>): (value: unknown) => string | null {
+  const checks = Object.entries(fields);
+  return (value) => {
+    if (typeof value !== 'object' || value === null) return `a ${what} is not an object`;
+    const record = value as Record<string, unknown>;
+    for (const [field, check] of checks) {
+      if (!check(record[field])) return `a ${what} has a missing or malformed "${field}"`;
+    }
+    return null;
+  };
 }
 
 /** Why a user record cannot be one, or null when it looks right. */
-export const userProblem = (value: unknown) => recordProblem('user', userFields, value);
+export const userProblem = recordChecker('user', userFields);
 /** Why a token record cannot be one, or null when it looks right. */
-export const tokenProblem = (value: unknown) => recordProblem('token', tokenFields, value);
+export const tokenProblem = recordChecker('token', tokenFields);
 /** Why a mail record cannot be one, or null when it looks right. */
-export const mailProblem = (value: unknown) => recordProblem('mail', mailFields, value);
+export const mailProblem = recordChecker('mail', mailFields);
