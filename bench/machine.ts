@@ -1,4 +1,5 @@
 /** The machine the figures come from, and how busy other processes keep it. */
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -30,4 +31,16 @@ export function describeMachine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const gib = (os.totalmem() / 2 ** 30).toFixed(1);
   return `${os.availableParallelism()} cores (${cpu}), ${gib} GiB RAM, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+/** The commit measured, and whether the working tree differed from it (others' work in progress). */
+export function describeTree(cwd: string): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+    const dirty =
+      git('status', '--porcelain', '--untracked-files=no', '--', 'server', 'views', 'public') !== '';
+    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes in server/, views/ or public/' : ''}`;
+  } catch {
+    return 'not a git checkout';
+  }
 }

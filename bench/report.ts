@@ -110,6 +110,7 @@ export function report(
   options: BenchOptions,
   started: Date,
   tookSeconds: number,
+  tree: string,
 ): string {
   const checks = checkTargets(figures, options.heapMb);
   const heap = options.heapMb > 0 ? `\`--max-old-space-size=${options.heapMb}\`` : 'no heap cap flag';
@@ -117,7 +118,7 @@ export function report(
 
 Written by \`npm run bench\` (bench/run.ts) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${f0(tookSeconds)} s.
 
-**Machine:** ${describeMachine()}.
+**Machine:** ${describeMachine()}. **Tree:** ${tree}.
 
 **Settings (production in every figure):** the real app (\`server/server.ts\`) with \`NODE_ENV=production\`,
 \`RATE_LIMITS=on\`, \`LOG_LEVEL=info\` with the request log going to a file, the security headers and the

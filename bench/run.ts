@@ -15,7 +15,7 @@ import bcrypt from 'bcryptjs';
 import type { ClientJob, ClientResult } from './client.js';
 import type { SizeFigures } from './figures.js';
 import { bcryptFigures, load } from './load.js';
-import { cpuPressure, describeMachine, waitForQuiet } from './machine.js';
+import { cpuPressure, describeMachine, describeTree, waitForQuiet } from './machine.js';
 import { type BenchOptions, readOptions } from './options.js';
 import { type JobSpec, PHASES, type Phase } from './phases.js';
 import { parseProfile, summariseProfile } from './profile.js';
@@ -230,6 +230,7 @@ async function main() {
     throw new Error(`--instances: 1 to ${store.maxInstances} on ${store.name}`);
   if (options.cpuProfDir) await mkdir(options.cpuProfDir, { recursive: true });
   const started = new Date();
+  const tree = describeTree(servers.root);
   const t0 = performance.now();
   log(`koa-user-management benchmark: ${describeMachine()}`);
   const hash = bcrypt.hashSync(PASSWORD, ROUNDS);
@@ -241,7 +242,7 @@ async function main() {
     await smtp.close();
   }
   const out = options.out ?? path.join(servers.root, 'bench/RESULTS.md');
-  await writeFile(out, report(figures, options, started, (performance.now() - t0) / 1000));
+  await writeFile(out, report(figures, options, started, (performance.now() - t0) / 1000, tree));
   log(`\n${table(figures)}\n`);
   for (const check of checkTargets(figures, options.heapMb)) log(checkLine(check));
   log(`\nwritten to ${out}`);
