@@ -20,7 +20,7 @@ export type PasswordContext = { minLength: number; email?: string; username?: st
 export function checkPasswordPolicy(password: string, context: PasswordContext): AuthError | null {
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return passwordTooLong();
   const characters = [...password].length;
-  const problem = (code: string) => passwordProblem(code, context.minLength);
+  const problem = passwordProblem;
   if (characters < context.minLength) return problem('password.tooShort');
   const lowered = normaliseKey(password);
   if (commonPasswords.has(lowered)) {

@@ -73,7 +73,7 @@ async function applyConfirmation(deps: AuthDeps, link: ConfirmationLink): Promis
 export async function verifyEmail(deps: AuthDeps, userId: UserId, secret: string): Promise<UserRecord> {
   const link = await inspectConfirmationLink(deps, userId, secret);
   if (!link) {
-    if (!(await deps.store.findUserById(userId))) throw userNotFound(userId);
+    if (!(await deps.store.findUserById(userId))) throw userNotFound();
     throw invalidVerificationToken();
   }
   return applyConfirmation(deps, link);
