@@ -1,5 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { foldCase as normaliseKey } from './canonical.js';
+import { foldCase } from './canonical.js';
 import { type AuthError, passwordProblem, passwordTooLong } from './errors.js';
 import type { PasswordHasher } from './password-hasher.js';
 
@@ -22,18 +22,18 @@ export function checkPasswordPolicy(password: string, context: PasswordContext):
   const characters = [...password].length;
   const problem = passwordProblem;
   if (characters < context.minLength) return problem('password.tooShort');
-  const lowered = normaliseKey(password);
+  const lowered = foldCase(password);
   if (commonPasswords.has(lowered)) {
     return problem('password.common');
   }
   if (isRepetitiveOrSequential(lowered)) {
     return problem('password.repetitive');
   }
-  const email = context.email ? normaliseKey(context.email) : undefined;
+  const email = context.email ? foldCase(context.email) : undefined;
   if (email && (lowered === email || lowered === email.split('@')[0])) {
     return problem('password.matchesEmail');
   }
-  if (context.username && lowered === normaliseKey(context.username)) {
+  if (context.username && lowered === foldCase(context.username)) {
     return problem('password.matchesUsername');
   }
   return null;
