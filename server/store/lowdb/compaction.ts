@@ -121,6 +121,9 @@ export class Compactor {
   }
 
   private start(): Promise<void> {
+    // Never two at once: an older snapshot renamed after a newer one would outlive the journal
+    // files the newer one deleted. One started meanwhile snapshots a later point: it serves too.
+    if (this.running) return this.running;
     const journal = this.journal();
     this.lastStart = Date.now();
     const taken: { data?: SnapshotData; rotated?: Rotated } = {};
