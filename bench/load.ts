@@ -65,3 +65,19 @@ export function bcryptFigures(password: string, hash: string, rounds: number, se
   const hashMs = 1000 / rate(() => bcrypt.hashSync(password, rounds), seconds);
   return { comparesPerSecond, hashMs };
 }
+
+/** Several instances: the connections are split between them; rates add up, latencies take the worst. */
+export function merge(results: ClientResult[]): ClientResult {
+  const sum = (pick: (r: ClientResult) => number) => results.reduce((total, r) => total + pick(r), 0);
+  const worst = (pick: (r: ClientResult) => number) => Math.max(...results.map(pick));
+  return {
+    requests: sum((r) => r.requests),
+    perSecond: sum((r) => r.perSecond),
+    p50: worst((r) => r.p50),
+    p99: worst((r) => r.p99),
+    max: worst((r) => r.max),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+  };
+}

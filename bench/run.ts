@@ -5,8 +5,7 @@
  * Options (bench/options.ts): `--sizes 1000,100000`, `--seconds 10`, `--connections 50`,
  * `--store lowdb|postgres`, `--instances 1`, `--cpu-prof DIR`, `--heap-mb 0`, `--quiet-wait 120`.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import type { ClientJob, ClientResult } from './client.js';
 import type { SizeFigures } from './figures.js';
-import { bcryptFigures, load } from './load.js';
+import { bcryptFigures, load, merge } from './load.js';
 import { cpuPressure, describeMachine, describeTree, waitForQuiet } from './machine.js';
 import { type BenchOptions, readOptions } from './options.js';
 import { type JobSpec, PHASES, type Phase } from './phases.js';
@@ -29,32 +28,6 @@ const ROUNDS = 10;
 const PASSWORD = 'a long bench passphrase 2718';
 type Smtp = Awaited<ReturnType<typeof startDiscardingSmtp>>;
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-async function startBare(body: unknown): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(path.join(servers.root, 'bench/bare-koa.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  child.send({ type: 'serve', body });
-  const [message] = (await once(child, 'message')) as [{ url: string }];
-  return { child, url: message.url };
-}
-
-/** Several instances: the connections are split between them; rates add up, latencies take the worst. */
-function merge(results: ClientResult[]): ClientResult {
-  const sum = (pick: (r: ClientResult) => number) => results.reduce((total, r) => total + pick(r), 0);
-  const worst = (pick: (r: ClientResult) => number) => Math.max(...results.map(pick));
-  return {
-    requests: sum((r) => r.requests),
-    perSecond: sum((r) => r.perSecond),
-    p50: worst((r) => r.p50),
-    p99: worst((r) => r.p99),
-    max: worst((r) => r.max),
-    non2xx: sum((r) => r.non2xx),
-    errors: sum((r) => r.errors),
-    timeouts: sum((r) => r.timeouts),
-  };
-}
 
 type Targets = {
   appUrls: string[];
@@ -173,7 +146,7 @@ async function benchSize(options: BenchOptions, store: BenchStore, users: number
       log(`  started in ${main.startupMs.toFixed(0)} ms, RSS ${(afterStart.rssBytes / 1e6).toFixed(0)} MB`);
       const me = await fetch(`${main.url}/api/users/me`, { headers: { authorization: seeded.tokens[0]! } });
       if (!me.ok) throw new Error(`GET /api/users/me answered ${me.status}: ${await me.text()}`);
-      bare = await startBare(await me.json());
+      bare = await servers.startBare(await me.json());
       const figures: SizeFigures = {
         users,
         pressureBefore: quiet.pressure,

@@ -3,7 +3,7 @@
  * production settings, N instances on one store, and talks to each over its IPC channel.
  * Which store and how many instances are parameters; the store's own env comes from bench/stores.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -164,4 +164,15 @@ export async function peakRss(pid: number): Promise<number | null> {
 
 export async function fileBytes(file: string): Promise<number> {
   return (await stat(file).catch(() => ({ size: 0 }))).size;
+}
+
+/** The bare Koa reference app (bench/bare-koa.ts) in its own process, answering `body`. */
+export async function startBare(body: unknown): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(path.join(root, 'bench/bare-koa.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  child.send({ type: 'serve', body });
+  const [message] = (await once(child, 'message')) as [{ url: string }];
+  return { child, url: message.url };
 }
