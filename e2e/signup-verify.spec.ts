@@ -4,6 +4,7 @@ import {
   expectLandedOnIndex,
   expectLoggedOut,
   logIn,
+  loginCard,
   mainLogOutButton,
   newPassword,
   openEmail,
@@ -136,4 +137,46 @@ test('signing up again with a taken address shows the same page and tells the ow
   await signUp(page, { email: person.email, password: newPassword() });
   const notice = await mailbox.next(person.email);
   expect(notice.subject).toBe('Someone tried to sign up with your email address');
+});
+
+test.describe('when log-in does not wait for verification', () => {
+  test.use({ ownAppEnv: { EMAIL_VERIFICATION_REQUIRED: 'false' } });
+
+  test('a browser logged in as the account confirms with the "Confirm my email" button', async ({
+    page,
+    ownApp,
+    checkPage,
+  }) => {
+    const person = { email: uniqueEmail('button'), password: newPassword() };
+    await page.goto(`${ownApp.url}/`);
+    const signup = signupCard(page);
+    await signup.getByLabel('Email').fill(person.email);
+    await signup.getByLabel('Password').fill(person.password);
+    await signup.getByRole('button', { name: 'Sign up' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Signed up successfully');
+    await page.goto(`${ownApp.url}/`);
+    const login = loginCard(page);
+    await login.getByLabel('Email or username').fill(person.email);
+    await login.getByLabel('Password').fill(person.password);
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByText('Not verified', { exact: true })).toBeVisible();
+
+    // The email, from the dev outbox (mail is written by a queue: reload until it shows).
+    await page.goto(`${ownApp.url}/dev/outbox`);
+    const mail = page.getByRole('article').filter({ hasText: person.email });
+    await expect(async () => {
+      await page.reload();
+      await expect(mail).toBeVisible({ timeout: 500 });
+    }).toPass();
+    await mail.getByRole('link', { name: /\/verify\?/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Confirm your email');
+    await checkPage('verify-confirm-button');
+    await page.goto(`${ownApp.url}/home`);
+    await expect(page.getByText('Not verified', { exact: true })).toBeVisible();
+    await page.goBack();
+    await page.getByRole('button', { name: 'Confirm my email' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email verified');
+    await page.getByRole('link', { name: 'Go to your account' }).click();
+    await expect(page.getByText('Verified', { exact: true })).toBeVisible();
+  });
 });
