@@ -88,6 +88,17 @@ export function mailContract(context: ContractContext) {
     assert.equal(notice?.priority, 1);
   });
 
+  test('5,000 queued mails for one address do not hold up another person’s reset', async () => {
+    const { store } = context;
+    await store.enqueueMail(Array.from({ length: 5000 }, () => newMail('flood@example.com')));
+    await store.enqueueMail([newMail('victim@example.com', at(1).toISOString())]);
+    const claimed = await store.claimDueMail(at(2), at(62), 5);
+    assert.deepEqual(
+      claimed.map((mail) => mail.to),
+      ['flood@example.com', 'victim@example.com'],
+    );
+  });
+
   test('queued mail and its place survive a reopen; mail ids carry on', async () => {
     await context.store.enqueueMail([
       newMail('a@example.com'),
