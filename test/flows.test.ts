@@ -129,6 +129,7 @@ describe('pages: the flows a person walks', () => {
       '/logout-all',
       '/resend-verification',
       '/request-password-reset',
+      '/verify/login',
     ]) {
       const page = await new FormClient(app.url).get(path);
       assert.equal(page.status, 303, path);

@@ -12,6 +12,7 @@ export function utilityRoutes({ deps }: PageDeps): Router {
     '/logout-all',
     '/resend-verification',
     '/request-password-reset',
+    '/verify/login',
   ]) {
     router.get(formOnly, (ctx) => redirectTo(ctx, '/'));
   }
