@@ -9,7 +9,7 @@ import { deleteJournalFiles, listJournalFiles, replayJournal } from './lowdb/jou
 import type { MigrationKeys } from './lowdb/migrate-v1.js';
 import { createStoreOperations } from './lowdb/operations.js';
 import { emptySnapshot, readSnapshot } from './lowdb/snapshot.js';
-import { normaliseKey, type Store, StoreCorruptError, type StoreUnavailableError } from './store.js';
+import { type Store, StoreCorruptError, type StoreUnavailableError } from './store.js';
 
 export { StoreLockedError } from './lowdb/data-lock.js';
 export { writeSnapshotFile } from './lowdb/snapshot.js';
@@ -36,7 +36,9 @@ export type LowdbStore = Store & {
   settled(): Promise<void>;
 };
 
-const LEGACY_KEYS: MigrationKeys = { emailKey: normaliseKey, usernameKey: normaliseKey };
+/** Version 1's own key rule (NFC + lower case): the default when the caller gives none. */
+const legacyKey = (value: string) => value.normalize('NFC').toLowerCase();
+const LEGACY_KEYS: MigrationKeys = { emailKey: legacyKey, usernameKey: legacyKey };
 
 /**
  * Opens (or creates) the lowdb store on `file` (DB_FILE): every record in memory behind indexes
