@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
-  type ClaimedMail,
-  type MailRecord,
   normaliseKey,
   type Store,
   type StoreChange,
@@ -13,6 +10,7 @@ import {
   type UserRecord,
 } from '../store.js';
 import type { StoreIndexes } from './indexes.js';
+import { createMailOperations } from './mail-operations.js';
 import { checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
 
 /** Tokens examined between two yields of the sweep: ~1 ms of work each. */
@@ -175,52 +173,7 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
       await commit([{ type: 'deleteUser', userId }]);
       return true;
     },
-    async enqueueMail(mails) {
-      persistence.admit();
-      const records = mails.map((mail, index) => queuedMail(indexes, mail, index, mail.userId ?? null));
-      for (const record of records) {
-        if (record.userId !== null && !indexes.users.has(record.userId)) throw new StoreConflictError('user');
-      }
-      await commit(records.map((mail) => ({ type: 'putMail', mail })));
-      return records;
-    },
-
-    async claimDueMail(now, until, limit) {
-      persistence.admit();
-      const claim = randomUUID();
-      const claimedUntil = until.toISOString();
-      const claimed = indexes.dueMail
-        .takeDue(now.getTime(), limit)
-        .map((mail): ClaimedMail => ({ ...mail, claim, claimedUntil }));
-      if (claimed.length > 0) await commit(claimed.map((mail) => ({ type: 'putMail', mail })));
-      return claimed;
-    },
-    async finishMail(id, claim) {
-      persistence.admit();
-      if (indexes.mails.get(id)?.claim !== claim) return false;
-      await commit([{ type: 'deleteMail', id }]);
-      return true;
-    },
-    async retryMail(id, claim, retry) {
-      persistence.admit();
-      const mail = indexes.mails.get(id);
-      if (!mail || mail.claim !== claim) return false;
-      const next: MailRecord = {
-        ...mail,
-        attempts: mail.attempts + 1,
-        lastError: retry.error,
-        nextAttempt: retry.nextAttempt.toISOString(),
-        claim: null,
-        claimedUntil: null,
-      };
-      await commit([{ type: 'putMail', mail: next }]);
-      return true;
-    },
-    async mailQueueStats() {
-      // Mails are kept in the order they were queued: the first one is the oldest.
-      const first = indexes.mails.values().next();
-      return { depth: indexes.mails.size, oldestCreated: first.done ? null : first.value.created };
-    },
+    ...createMailOperations(indexes, persistence, commit),
 
     async sweepExpiredTokens(now) {
       // In slices: at 100k tokens one pass is ~15 ms of Date.parse, enough to delay every request.
