@@ -3,18 +3,14 @@ import type { Context } from 'koa';
 import { cancelEmailChange } from '../auth/account.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { confirmForm, userIdOf, verifyQuery } from './forms/verify.js';
-import { noStore, type PageDeps, renderResponse } from './render.js';
+import { noStore, type PageDeps, renderRefusal, renderResponse } from './render.js';
 
-async function renderInvalidLink(ctx: Context): Promise<void> {
-  ctx.status = 400;
-  await ctx.render('error', {
-    title: 'Error: Invalid link',
-    status: 400,
+const renderInvalidLink = (ctx: Context) =>
+  renderRefusal(ctx, 400, {
     heading: 'This link is invalid or has expired',
     message: 'The email change may already be confirmed or cancelled. Log in to see your account.',
     link: { href: '/', text: 'Back to log in' },
   });
-}
 
 /**
  * The link the old address gets when someone changes the account's email: opening it (GET or HEAD)

@@ -5,7 +5,7 @@ import { pageSessionRemembered, startPageSession } from '../middleware/page-sess
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, isValidationError, readBody } from './forms/form.js';
 import { changeErrors, changeForm, changeMessages } from './forms/password-change.js';
-import { noStore, type PageDeps, requireLogin } from './render.js';
+import { noStore, type PageDeps, renderForm, requireLogin } from './render.js';
 
 /** A logged-in person changes the password; every other session of theirs ends. */
 export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
@@ -13,9 +13,7 @@ export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
   const minLength = deps.config.passwordMinLength;
   const showForm = async (ctx: Context, status: number, errors: Record<string, string>, success = false) => {
     ctx.status = status;
-    await ctx.render('change-password', {
-      title: Object.keys(errors).length > 0 ? 'Error: Change password' : 'Change password',
-      errors,
+    await renderForm(ctx, 'change-password', 'Change password', errors, {
       success,
       passwordMinLength: minLength,
     });

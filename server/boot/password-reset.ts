@@ -6,7 +6,7 @@ import { clearLoginFailures } from '../middleware/rate-limit.js';
 import { hasCode, isValidationError, readBody, readForm } from './forms/form.js';
 import { resetErrors, resetForm, resetMessages, resetQuery } from './forms/password-reset.js';
 import { emailForm, forgotMessages } from './forms/sign-up.js';
-import { noStore, type PageDeps, renderIndex, renderResponse } from './render.js';
+import { noStore, type PageDeps, renderForm, renderIndex, renderResponse } from './render.js';
 
 async function renderInvalidResetLink(ctx: Context): Promise<void> {
   ctx.status = 401;
@@ -23,10 +23,8 @@ export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
   const minLength = deps.config.passwordMinLength;
   const showForm = async (ctx: Context, accessToken: string, errors: Record<string, string> = {}) => {
-    await ctx.render('password-reset', {
-      title: Object.keys(errors).length > 0 ? 'Error: Choose a new password' : 'Choose a new password',
+    await renderForm(ctx, 'password-reset', 'Choose a new password', errors, {
       accessToken,
-      errors,
       passwordMinLength: minLength,
     });
   };

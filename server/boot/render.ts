@@ -54,6 +54,31 @@ export async function renderResponse(ctx: Context, page: ResponsePage): Promise<
   await ctx.render('response', page);
 }
 
+/**
+ * A page with one form: its title starts with "Error:" when the form has messages, so a screen
+ * reader hears first that something needs correcting.
+ */
+export async function renderForm(
+  ctx: Context,
+  view: string,
+  title: string,
+  errors: Record<string, string>,
+  locals: Record<string, unknown> = {},
+): Promise<void> {
+  const failed = Object.keys(errors).length > 0;
+  await ctx.render(view, { title: failed ? `Error: ${title}` : title, errors, ...locals });
+}
+
+/** The error page for a refused link or request, with the next step to take. */
+export async function renderRefusal(
+  ctx: Context,
+  status: number,
+  page: { heading: string; message: string; link: { href: string; text: string } },
+): Promise<void> {
+  ctx.status = status;
+  await ctx.render('error', { title: `Error: ${page.heading}`, status, ...page });
+}
+
 /** Pages that show account data must not be kept by the browser (the back button after log-out). */
 export function noStore(ctx: Context): void {
   ctx.set('Cache-Control', 'no-store');

@@ -12,18 +12,14 @@ import { startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { confirmForm, userIdOf, verifyLoginForm, verifyMessages, verifyQuery } from './forms/verify.js';
-import { noStore, type PageDeps, redirectTo } from './render.js';
+import { noStore, type PageDeps, redirectTo, renderRefusal } from './render.js';
 
-async function renderInvalidLink(ctx: Context): Promise<void> {
-  ctx.status = 400;
-  await ctx.render('error', {
-    title: 'Error: Invalid link',
-    status: 400,
+const renderInvalidLink = (ctx: Context) =>
+  renderRefusal(ctx, 400, {
     heading: 'This verification link is invalid or has expired',
     message: 'Log in to have a new verification link sent, or sign up again.',
     link: { href: '/', text: 'Back to log in' },
   });
-}
 
 /**
  * The emailed verification link. Opening it (GET or HEAD) changes nothing, because mail scanners
