@@ -31,6 +31,8 @@ export type MailQueueOptions = {
   claimFor?: number;
   /** How often the queue's depth and oldest age are logged while it is not empty (ms). Default 30 s. */
   statsInterval?: number;
+  /** Mail older than this (ms) is dropped rather than sent. Default 3 days. */
+  maxAge?: number;
 };
 
 export type MailQueue = {
@@ -68,6 +70,7 @@ export function startMailQueue(options: MailQueueOptions): MailQueue {
   const concurrency = options.concurrency ?? 4;
   const permanentTries = options.permanentTries ?? 3;
   const claimFor = options.claimFor ?? 60_000;
+  const maxAge = options.maxAge ?? 3 * 24 * 3600 * 1000;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -84,8 +87,16 @@ export function startMailQueue(options: MailQueueOptions): MailQueue {
       if (!found || Date.parse(found.token.expiresAt) < now().getTime())
         return drop(mail, 'its link is no longer valid (replaced, used or expired)');
     }
+    // A notice carries no token to die with; after days of temporary failures it is stale news.
+    if (now().getTime() - Date.parse(mail.created) > maxAge) return drop(mail, 'too old to be worth sending');
+    let link: string | null;
     try {
-      const link = mail.sealedLink ? options.openLink(mail.sealedLink) : null;
+      link = mail.sealedLink ? options.openLink(mail.sealedLink) : null;
+    } catch {
+      // Sealed under a key SESSION_KEYS no longer holds: it will never open, so retrying is pointless.
+      return drop(mail, 'its link cannot be opened with the configured keys');
+    }
+    try {
       const email = await renderEmail(mail.kind, mail.to, link, options.lifetimes, mail.params);
       await mailer.send({ to: mail.to, ...email });
     } catch (error) {

@@ -93,6 +93,15 @@ describe('mail queue over a real SMTP server', () => {
     assert.equal(sink.mails.length, 0);
   });
 
+  test('a link sealed under a key no longer configured is dropped and logged, not retried', async () => {
+    const mail = newMail(domain.deps, 'signup-attempt', 'rotated@example.com');
+    await domain.deps.store.enqueueMail([{ ...mail, sealedLink: 'v1.not.a-real.seal' }]);
+    await queueEmpties();
+    assert.equal(sink.mails.length, 0);
+    assert.ok(logged.some((entry) => entry.message.includes('cannot be opened with the configured keys')));
+    assert.ok(!logged.some((entry) => entry.message === 'mail delivery failed'));
+  });
+
   test("5,000 emails for one address do not hold up another person's reset email (issue 9.4)", async () => {
     await signUp(domain.deps, { email: 'victim@example.com', password: PASSWORD }, 'reject');
     await sink.waitFor('victim@example.com');
