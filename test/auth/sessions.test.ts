@@ -7,6 +7,7 @@ import {
   logIn,
   logOut,
   logOutEverywhere,
+  revokeAccessToken,
 } from '../../server/auth/sessions.js';
 import { signUp } from '../../server/auth/sign-up.js';
 import { hashToken } from '../../server/auth/tokens.js';
@@ -125,6 +126,19 @@ describe('auth/sessions', () => {
     await logOutEverywhere(domain.deps, user.id);
     assert.equal(await authenticate(domain.deps, two.secret), null);
     assert.deepEqual(await listAccessTokens(domain.deps, user.id), []);
+  });
+
+  test("one token is revoked by its hash; another account's hash revokes nothing", async () => {
+    const ada = await verifiedUser(domain);
+    const bob = await verifiedUser(domain, 'bob@example.com');
+    const mine = await logIn(domain.deps, { email: 'ada@example.com', password: PASSWORD });
+    const theirs = await logIn(domain.deps, { email: 'bob@example.com', password: PASSWORD });
+    assert.equal(await revokeAccessToken(domain.deps, ada.id, theirs.token.hash), false);
+    assert.ok(await authenticate(domain.deps, theirs.secret));
+    assert.equal(await revokeAccessToken(domain.deps, ada.id, mine.token.hash), true);
+    assert.equal(await authenticate(domain.deps, mine.secret), null);
+    assert.equal(await revokeAccessToken(domain.deps, ada.id, mine.token.hash), false, 'already gone');
+    assert.equal((await listAccessTokens(domain.deps, bob.id)).length, 1);
   });
 
   test('a token of another kind opens nothing', async () => {
