@@ -49,6 +49,7 @@ export type AuthDeps = Readonly<{
   sealer: LinkSealer;
 }>;
 
+/** A sign-up as typed: the domain trims and canonicalises it. */
 export type SignUpInput = { email: string; username?: string | null; password: string };
 
 /**
@@ -57,8 +58,10 @@ export type SignUpInput = { email: string; username?: string | null; password: s
  */
 export type TakenPolicy = 'reject' | 'notify-owner';
 
+/** Credentials: an email or a username, and `ttl` (seconds) capped at MAX_ACCESS_TOKEN_TTL. */
 export type LoginInput = { email?: string; username?: string; password: string; ttl?: number };
 
+/** A new session: `secret` goes to its holder once; the store keeps only `token.hash`. */
 export type LoginResult = { secret: string; token: TokenRecord; user: UserRecord };
 
 /** A request's proven identity: the user and the token that proved it. */
