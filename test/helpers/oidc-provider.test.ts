@@ -197,3 +197,37 @@ test('a stopped provider refuses connections and answers again after start(), sa
     await provider.stop();
   }
 });
+
+test('a redirect URI known only after the app listens can be registered later; an unregistered one is refused', async () => {
+  const provider = await startOidcProvider({ accounts: [alice] });
+  try {
+    const config = await discover(provider);
+    const refused = new ProviderBrowser(provider.issuer).signIn((await beginFlow(config)).url, {
+      login: alice.sub,
+    });
+    await assert.rejects(refused, (error: unknown) => {
+      assert.ok(error instanceof ProviderPageError);
+      assert.equal(error.status, 400);
+      assert.match(error.html, /redirect_uri/);
+      return true;
+    });
+    await provider.allowRedirectUri(REDIRECT_URI);
+    const flow = await beginFlow(config);
+    const callback = await new ProviderBrowser(provider.issuer).signIn(flow.url, { login: alice.sub });
+    const tokens = await client.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: flow.codeVerifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    });
+    assert.equal(tokens.claims()?.sub, alice.sub);
+    assert.deepEqual(provider.entry('test', 'Test'), {
+      id: 'test',
+      name: 'Test',
+      issuer: provider.issuer,
+      clientId: provider.clientId,
+      clientSecret: provider.clientSecret,
+    });
+  } finally {
+    await provider.stop();
+  }
+});

@@ -26,8 +26,11 @@ export type ProviderAccount = {
 export const PROVIDER_PASSWORD = 'provider-password';
 
 export type OidcProviderOptions = {
-  /** The client's registered redirect URIs (e.g. `${APP_URL}/auth/test/callback`). */
-  redirectUris: readonly string[];
+  /**
+   * The client's registered redirect URIs (e.g. `${APP_URL}/auth/test/callback`). The app's URL is
+   * often known only once it listens: add them then with `allowRedirectUri`.
+   */
+  redirectUris?: readonly string[];
   accounts?: readonly ProviderAccount[];
   clientId?: string;
   clientSecret?: string;
@@ -54,6 +57,13 @@ export type TestOidcProvider = {
   readonly running: boolean;
   /** Adds or replaces an account (a changed email or `email_verified` between two logins). */
   setAccount(account: ProviderAccount): void;
+  /** Registers one more redirect URI for the client (any time, running or not). */
+  allowRedirectUri(uri: string): Promise<void>;
+  /** The app's OIDC_PROVIDERS entry for this provider. */
+  entry(
+    id: string,
+    name: string,
+  ): { id: string; name: string; issuer: string; clientId: string; clientSecret: string };
   /** Listens again on the same port, with the same keys, clients and sessions. */
   start(): Promise<void>;
   /** Stops answering (connections refused) until `start()`; state is kept. */
@@ -83,6 +93,7 @@ type ProviderInstance = {
     result: Record<string, unknown>,
     options?: { mergeWithLastSubmission?: boolean },
   ): Promise<void>;
+  Client: { find(id: string): Promise<{ redirectUris: string[] } | undefined> };
   Grant: {
     new (init: { accountId: string; clientId: string }): GrantInstance;
     find(id: string): Promise<GrantInstance | undefined>;
@@ -171,19 +182,23 @@ export async function createOidcProvider(options: OidcProviderOptions): Promise<
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
   const accounts = new Map((options.accounts ?? []).map((account) => [account.sub, account]));
 
+  const redirectUris = new Set(options.redirectUris ?? []);
+  const keys = { jwks: { keys: [signingKey()] }, cookies: [randomBytes(32).toString('base64url')] };
+
   const provider = new Provider(issuer, {
     clients: [
       {
         client_id: clientId,
         client_secret: clientSecret,
-        redirect_uris: [...options.redirectUris],
+        // The library wants at least one; this one leads nowhere.
+        redirect_uris: redirectUris.size > 0 ? [...redirectUris] : [`${issuer}/no-redirect-uri-yet`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       },
     ],
-    jwks: { keys: [signingKey()] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    jwks: keys.jwks,
+    cookies: { keys: keys.cookies },
     // PKCE on every client, confidential ones too: a flow without it must fail here as it would at
     // a strict provider, so the relying party cannot drop it unnoticed.
     pkce: { required: () => true },
@@ -199,7 +214,9 @@ export async function createOidcProvider(options: OidcProviderOptions): Promise<
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     conformIdTokenClaims: (options.claimsIn ?? 'userinfo') === 'userinfo',
     features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}`,
+    },
     async findAccount(_ctx: unknown, id: string) {
       const account = accounts.get(id);
       if (!account) return undefined;
@@ -294,6 +311,16 @@ export async function createOidcProvider(options: OidcProviderOptions): Promise<
     },
     setAccount(account) {
       accounts.set(account.sub, account);
+    },
+    async allowRedirectUri(uri) {
+      redirectUris.add(uri);
+      // Static clients are read at construction; the client object the provider checks redirect
+      // URIs against is the one Client.find returns (cached), so the new URI is added there.
+      const registered = await provider.Client.find(clientId);
+      if (registered && !registered.redirectUris.includes(uri)) registered.redirectUris.push(uri);
+    },
+    entry(id, name) {
+      return { id, name, issuer, clientId, clientSecret };
     },
     async start() {
       if (server) return;
@@ -445,7 +472,7 @@ export async function signInOnProviderPage(page: Page, decision: ProviderDecisio
   await page.getByRole('button', { name: decision.decision === 'deny' ? 'Deny' : 'Allow' }).click();
 }
 
-// `node --import tsx test/helpers/oidc-provider.ts --port 4455 --redirect-uri URL --accounts JSON`
+// `node --import tsx test/helpers/oidc-provider.ts --port 4455 --redirect-uri URL[,URL] --accounts JSON`
 // runs it on its own, e.g. as a second Playwright webServer; it prints the issuer and client.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = new Map<string, string>();
@@ -454,7 +481,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const provider = await startOidcProvider({
     port: args.has('port') ? Number(args.get('port')) : undefined,
-    redirectUris: [args.get('redirect-uri') ?? 'http://localhost:3000/auth/test/callback'],
+    redirectUris: (args.get('redirect-uri') ?? 'http://localhost:3000/auth/test/callback').split(','),
     accounts: JSON.parse(args.get('accounts') ?? '[]') as ProviderAccount[],
     clientId: args.get('client-id'),
     clientSecret: args.get('client-secret'),
