@@ -1,3 +1,4 @@
+import { after, afterEach, beforeEach } from 'node:test';
 import { AuthError } from '../../server/auth/errors.js';
 import { createAuthEvents } from '../../server/auth/events.js';
 import type { PasswordHasher } from '../../server/auth/password-hasher.js';
@@ -145,4 +146,24 @@ export async function verifiedUser(
   const mail = (await domain.queuedMail()).filter((m) => m.to === email && m.kind === 'verify').at(-1);
   if (!mail) throw new Error(`no verification mail to ${email}`);
   return verifyEmail(domain.deps, user.id, secretFrom(mail.link));
+}
+
+/**
+ * A fresh domain for each test of the calling suite (closed after it), and the shared hashing pool
+ * ended after the suite: `const domain = domainPerTest(); … domain().deps`.
+ */
+export function domainPerTest(settings: Partial<AuthSettings> = {}): () => DomainHarness {
+  let current: DomainHarness | null = null;
+  beforeEach(async () => {
+    current = await createDomain(settings);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+  });
+  after(closeHasher);
+  return () => {
+    if (!current) throw new Error('domainPerTest: used outside a test');
+    return current;
+  };
 }
