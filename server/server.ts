@@ -13,8 +13,11 @@ import { createWorkerPasswordHasher } from './hashing/worker-pool.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { startMailQueue } from './mail/queue.js';
 import { createSmtpMailer } from './mail/smtp.js';
+import { createLimiter } from './middleware/rate-limit.js';
+import { createPostgresRateLimitBackend } from './middleware/rate-limit-shared.js';
 import { createLowdbStore, StoreLockedError } from './store/lowdb.js';
-import { StoreCorruptError } from './store/store.js';
+import { createPostgresStore, type PostgresStore } from './store/postgres/postgres-store.js';
+import { type Store, StoreCorruptError, StoreUnavailableError } from './store/store.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -69,22 +72,38 @@ export async function startServer(
   if (config.usingDevelopmentSessionKey)
     log.warn('SESSION_KEYS is not set: using the development key (never in production)');
 
-  const store = await createLowdbStore(config.dbFile, {
-    onBroken(error) {
-      log.fatal({ err: error }, 'the store cannot write; stopping so a restart reloads what is on disk');
-      overrides.onStoreBroken?.(error);
-    },
-    // The journal keeps every change when DB_FILE cannot be rewritten; say so rather than stay silent.
-    onCompactionError(error) {
-      log.error({ err: error }, 'could not rewrite DB_FILE; the journal beside it keeps every change');
-    },
-    // A version-1 file is migrated with the domain's key rule, so its accounts are found again
-    // (an address the rule now refuses keeps its old key: kept, though no one can match it).
-    migrationKeys: {
-      emailKey: (email) => emailKey(email) ?? email.normalize('NFC').toLowerCase(),
-      usernameKey: (username) => usernameKey(username) ?? username.normalize('NFC').toLowerCase(),
-    },
-  });
+  // DATABASE_URL: PostgreSQL, shared by every instance (migrations run at start); else the lowdb file.
+  const shared: PostgresStore | undefined = config.databaseUrl
+    ? await createPostgresStore(config.databaseUrl, {
+        max: config.databasePoolSize,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
+        onIdleError: (error) => log.warn({ err: error }, 'a database connection failed while idle'),
+      })
+    : undefined;
+  if (config.redisUrl) {
+    // rate-limiter-flexible takes a Redis client object; none is installed with this app yet.
+    throw new ConfigError(
+      'REDIS_URL: needs a Redis client (npm install ioredis); unset it to count in PostgreSQL',
+    );
+  }
+  const store: Store =
+    shared ??
+    (await createLowdbStore(config.dbFile, {
+      onBroken(error) {
+        log.fatal({ err: error }, 'the store cannot write; stopping so a restart reloads what is on disk');
+        overrides.onStoreBroken?.(error);
+      },
+      // The journal keeps every change when DB_FILE cannot be rewritten; say so rather than stay silent.
+      onCompactionError(error) {
+        log.error({ err: error }, 'could not rewrite DB_FILE; the journal beside it keeps every change');
+      },
+      // A version-1 file is migrated with the domain's key rule, so its accounts are found again
+      // (an address the rule now refuses keeps its old key: kept, though no one can match it).
+      migrationKeys: {
+        emailKey: (email) => emailKey(email) ?? email.normalize('NFC').toLowerCase(),
+        usernameKey: (username) => usernameKey(username) ?? username.normalize('NFC').toLowerCase(),
+      },
+    }));
   const hasher = createWorkerPasswordHasher(config.hashWorkers);
   const sealer = createLinkSealer(config.sessionKeys);
   const outbox = config.smtpUrl ? undefined : createOutboxMailer(config.outboxDir);
@@ -117,6 +136,10 @@ export async function startServer(
     log,
     events,
     ...(outbox ? { outbox } : {}),
+    // Several instances count in one place: PostgreSQL's table, not each process's memory.
+    ...(shared && config.rateLimits
+      ? { limiter: createLimiter({ backend: createPostgresRateLimitBackend(shared.pool) }) }
+      : {}),
   };
   server.on('request', createApp(deps).callback());
 
@@ -193,7 +216,10 @@ const runAsEntry = process.argv[1] !== undefined && import.meta.url === pathToFi
 if (runAsEntry) {
   main().catch((error: unknown) => {
     const known =
-      error instanceof ConfigError || error instanceof StoreCorruptError || error instanceof StoreLockedError;
+      error instanceof ConfigError ||
+      error instanceof StoreCorruptError ||
+      error instanceof StoreLockedError ||
+      error instanceof StoreUnavailableError;
     const detail =
       error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
     process.stderr.write(`Cannot start: ${detail}\n`);
