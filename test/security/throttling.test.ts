@@ -543,6 +543,36 @@ describe('throttling', { concurrency: true }, () => {
       assert.equal(addressKey('::1'), '0:0:0:0::/64');
     });
 
+    test('successful logins from one address are capped too, far above what a person needs (issue 10.7)', async () => {
+      const limiter = createLimiter({ sleep: async () => {} });
+      const app = new Koa();
+      // A success trusts the browser with a signed device cookie: the app needs its keys.
+      app.keys = ['a test key that signs cookies'];
+      app.use(catchErrors(pino({ level: 'silent' }), legacyTranslate, renderJsonError));
+      app.use(async (ctx) => {
+        const attempt = await limiter.passwordAttempt(ctx, String(ctx.query.email ?? ''));
+        await attempt.settle('success');
+        ctx.status = 200;
+        ctx.body = 'logged in';
+      });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      try {
+        const cap = RATE_LIMIT_RULES.loginVolumePerAddress.points;
+        assert.ok(cap >= 300, 'no real person reaches it');
+        for (let attempt = 0; attempt < cap; attempt++) {
+          const status = (await fetch(`http://127.0.0.1:${port}/login?email=person${attempt % 7}@x.org`))
+            .status;
+          assert.equal(status, 200, `login ${attempt}`);
+        }
+        assert.equal((await fetch(`http://127.0.0.1:${port}/login?email=person0@x.org`)).status, 429);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
     test('addresses: a port a proxy wrote into X-Forwarded-For is not part of the key (issue 10.7)', () => {
       assert.equal(addressKey('203.0.113.5:41234'), '203.0.113.5');
       assert.equal(addressKey('203.0.113.5:1'), addressKey('203.0.113.5'));

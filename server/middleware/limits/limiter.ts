@@ -90,14 +90,16 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           : [];
       // A trusted browser counts on its cookie alone: no attacker can spend that budget.
       const shared = trusted ? [] : [budget('loginPerAddress', address)];
-      const delay = await takeAll([...own, ...shared], true);
+      // Successes count here too, so an address cannot mint tokens without end.
+      const volume = [budget('loginVolumePerAddress', address)];
+      const delay = await takeAll([...own, ...shared, ...volume], true);
       if (delay > 0) await sleep(delay);
       return {
         async settle(outcome) {
           if (outcome === 'failure') return;
           await giveBack(shared);
           if (outcome === 'not-counted') {
-            await giveBack(own);
+            await giveBack([...own, ...volume]);
             return;
           }
           await Promise.all(own.map((b) => b.counter.clear(b.key)));

@@ -22,6 +22,9 @@ export const RATE_LIMIT_RULES = {
   loginPerAccountAddress: { points: 10, windowSeconds: 15 * MINUTE, blockSeconds: 15 * MINUTE },
   loginPerDevice: { points: 10, windowSeconds: 15 * MINUTE, blockSeconds: 15 * MINUTE },
   loginPerAddress: { points: 50, windowSeconds: 15 * MINUTE, blockSeconds: 15 * MINUTE },
+  // Every password check from one address, successes too (issue 10.7: successful logins were never
+  // limited): far above what a person, or an office behind one NAT, needs.
+  loginVolumePerAddress: { points: 600, windowSeconds: HOUR, blockSeconds: 15 * MINUTE },
   signupPerAddress: { points: 20, windowSeconds: HOUR, blockSeconds: HOUR },
   signupPerEmail: { points: 3, windowSeconds: HOUR, blockSeconds: HOUR },
   resendPerAddress: { points: 20, windowSeconds: HOUR, blockSeconds: HOUR },
