@@ -243,7 +243,7 @@ describe('pages: the flows a person walks', () => {
     const asked = await browser.post('/request-password-reset', { email: 'ghost@example.com' });
     assert.equal(asked.status, 200);
     assert.match(asked.html, /Check your email for further instructions/);
-    await app.server.deps.store.commit([]);
+    await app.server.deps.store.mailQueueStats(); // a store round trip, as the old empty commit gave
     assert.equal(app.mail.mails.filter((mail) => mail.to === 'ghost@example.com').length, 0);
     assert.ok(app.mail.mails.length >= before);
   });

@@ -236,38 +236,6 @@ export interface Store {
   sweepExpiredTokens(now: Date): Promise<number>;
   /** Waits for pending writes, then releases the file (or pool) and any lock. */
   close(): Promise<void>;
-
-  // ---- Deprecated: the journal-shaped API, kept until every caller uses the writes above ----
-  /** @deprecated use findUserByEmailKey with the domain's key. */
-  findUserByEmail(email: string): Promise<UserRecord | null>;
-  /** @deprecated use findUserByUsernameKey with the domain's key. */
-  findUserByUsername(username: string): Promise<UserRecord | null>;
-  /** @deprecated use findTokenWithUser. */
-  findToken(hash: string): Promise<TokenRecord | null>;
-  /** @deprecated use claimDueMail. */
-  listDueMail(now: Date, limit: number): Promise<MailRecord[]>;
-  /** @deprecated use the named writes. */
-  commit(changes: readonly StoreChange[], guards?: readonly StoreGuard[]): Promise<void>;
-}
-
-/** @deprecated One change of the old commit() API. */
-export type StoreChange =
-  | { type: 'putUser'; user: UserRecord }
-  | { type: 'deleteUser'; userId: UserId }
-  | { type: 'putToken'; token: TokenRecord }
-  | { type: 'deleteToken'; hash: string }
-  | { type: 'deleteUserTokens'; userId: UserId; kinds?: readonly TokenKind[]; exceptHash?: string }
-  | { type: 'putMail'; mail: MailRecord }
-  | { type: 'deleteMail'; id: number };
-
-/** @deprecated A precondition of the old commit() API. */
-export type StoreGuard =
-  | { type: 'tokenExists'; hash: string }
-  | { type: 'passwordUnchanged'; userId: UserId; passwordHash: string };
-
-/** @deprecated The domain computes keys (auth/canonical.ts); the store only compares them. */
-export function normaliseKey(value: string): string {
-  return value.normalize('NFC').toLowerCase();
 }
 
 /** When a token stops being valid, in ms since the epoch. */

@@ -155,7 +155,7 @@ describe('no account enumeration', () => {
     });
     assert.equal(takenName.status, 422);
     assert.match(takenName.html, /That username is taken/);
-    assert.equal(await app.store.findUserByEmail('another@example.com'), null);
+    assert.equal(await app.store.findUserByEmailKey('another@example.com'), null);
   });
 
   test('API sign-up keeps LoopBack 422 for a taken email (documented in SECURITY.md)', async () => {

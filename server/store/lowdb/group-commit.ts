@@ -1,4 +1,5 @@
-import { type StoreChange, StoreUnavailableError } from '../store.js';
+import { StoreUnavailableError } from '../store.js';
+import type { StoreChange } from './changes.js';
 import { encodeEntry, type JournalFile, JournalWriter } from './journal.js';
 
 type Caller = { changes: readonly StoreChange[]; resolve: () => void; reject: (error: unknown) => void };

@@ -1,4 +1,5 @@
-import type { MailRecord, StoreChange, TokenRecord, UserId, UserRecord } from '../store.js';
+import type { MailRecord, TokenRecord, UserId, UserRecord } from '../store.js';
+import type { StoreChange } from './changes.js';
 import { DueMailIndex } from './mail-index.js';
 
 /**

@@ -1,6 +1,7 @@
 import { type FileHandle, open, readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { type StoreChange, StoreCorruptError } from '../store.js';
+import { StoreCorruptError } from '../store.js';
+import type { StoreChange } from './changes.js';
 import { syncFolder, writeAll } from './durable-file.js';
 import { mailProblem, tokenProblem, userProblem } from './records.js';
 

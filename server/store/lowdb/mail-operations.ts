@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type ClaimedMail,
-  type MailRecord,
-  type Store,
-  type StoreChange,
-  StoreConflictError,
-} from '../store.js';
+import { type ClaimedMail, type MailRecord, type Store, StoreConflictError } from '../store.js';
+import type { StoreChange } from './changes.js';
 import type { StoreIndexes } from './indexes.js';
 import type { Persistence } from './operations.js';
 import { queuedMail } from './user-writes.js';

@@ -1,14 +1,12 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
-  normaliseKey,
   type Store,
-  type StoreChange,
   StoreConflictError,
-  type StoreGuard,
   type TokenRecord,
   tokenExpiresAt,
   type UserRecord,
 } from '../store.js';
+import type { StoreChange } from './changes.js';
 import type { StoreIndexes } from './indexes.js';
 import { createMailOperations } from './mail-operations.js';
 import { checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
@@ -198,40 +196,6 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
       }
       return deleted;
     },
-
-    // ---- deprecated: the journal-shaped API, until every caller has moved ----
-    async findUserByEmail(email) {
-      return ops.findUserByEmailKey(normaliseKey(email.trim()));
-    },
-    async findUserByUsername(username) {
-      return ops.findUserByUsernameKey(normaliseKey(username.trim()));
-    },
-    async findToken(hash) {
-      return indexes.tokens.get(hash) ?? null;
-    },
-    async listDueMail(now, limit) {
-      return [...indexes.mails.values()]
-        .filter((mail) => Date.parse(mail.nextAttempt) <= now.getTime())
-        .slice(0, limit);
-    },
-    async commit(changes, guards = []) {
-      persistence.admit();
-      checkLegacy(indexes, changes, guards);
-      await commit(changes);
-    },
   };
   return ops;
-}
-
-function checkLegacy(indexes: StoreIndexes, changes: readonly StoreChange[], guards: readonly StoreGuard[]) {
-  for (const guard of guards) {
-    if (guard.type === 'tokenExists' && !indexes.tokens.has(guard.hash))
-      throw new StoreConflictError('token');
-    if (
-      guard.type === 'passwordUnchanged' &&
-      indexes.users.get(guard.userId)?.passwordHash !== guard.passwordHash
-    )
-      throw new StoreConflictError('user');
-  }
-  for (const change of changes) if (change.type === 'putUser') checkUnique(indexes, change.user);
 }

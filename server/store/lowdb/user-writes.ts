@@ -2,7 +2,6 @@ import {
   type MailRecord,
   type NewMail,
   type NewToken,
-  type StoreChange,
   StoreConflictError,
   type TokenRecord,
   type TokenSelection,
@@ -10,6 +9,7 @@ import {
   type UserRecord,
   type WriteEffects,
 } from '../store.js';
+import type { StoreChange } from './changes.js';
 import type { StoreIndexes } from './indexes.js';
 
 /**

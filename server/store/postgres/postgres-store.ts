@@ -1,27 +1,10 @@
 import type pg from 'pg';
-import {
-  type MailRecord,
-  normaliseKey,
-  type Store,
-  StoreCorruptError,
-  StoreUnavailableError,
-  type TokenRecord,
-  type UserRecord,
-} from '../store.js';
+import { type Store, StoreCorruptError, StoreUnavailableError, type UserRecord } from '../store.js';
 import { createMailQueue } from './mail-queue.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { createPool, describeUrl, isUnavailable, type PoolOptions, queryOnce, storeError } from './pool.js';
-import {
-  type MailRow,
-  TOKEN_COLUMNS,
-  type TokenRow,
-  toMail,
-  toToken,
-  toUser,
-  USER_COLUMNS,
-  type UserRow,
-} from './rows.js';
+import { TOKEN_COLUMNS, type TokenRow, toToken, toUser, USER_COLUMNS, type UserRow } from './rows.js';
 import { createUserWrites } from './user-writes.js';
 
 /** The PostgreSQL store, with its pool for the shared rate limiter (one pool per instance). */
@@ -136,29 +119,6 @@ export async function createPostgresStore(url: string, options: PoolOptions = {}
 
     async close() {
       await pool.end();
-    },
-
-    // ---- Deprecated reads of the old API, for callers not yet moved (no writes: see commit) ----
-    findUserByEmail: (email) => userWhere('email_key = $1', normaliseKey(email)),
-    findUserByUsername: (username) => userWhere('username_key = $1', normaliseKey(username)),
-    async findToken(hash): Promise<TokenRecord | null> {
-      const row = await one<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE hash = $1`, [hash]);
-      return row ? toToken(row) : null;
-    },
-    async listDueMail(now, limit): Promise<MailRecord[]> {
-      const result = await queryOnce<MailRow>(
-        pool,
-        url,
-        'SELECT * FROM mail WHERE next_attempt <= $1 ORDER BY priority, next_attempt, id LIMIT $2',
-        [now.toISOString(), limit],
-      );
-      return result.rows.map(toMail);
-    },
-    async commit() {
-      // The journal-shaped API writes whole records read earlier: unsafe with several instances.
-      throw new Error(
-        'the PostgreSQL store takes only the named writes (setPassword, spendToken, …), not commit()',
-      );
     },
   };
 }
