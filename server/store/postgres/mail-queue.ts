@@ -8,12 +8,6 @@ import { type MailRow, toMail } from './rows.js';
 type MailQueue = Pick<Store, 'enqueueMail' | 'claimDueMail' | 'finishMail' | 'retryMail' | 'mailQueueStats'>;
 
 /**
- * How many due rows one claim looks at per mail it may hand out: enough to find other recipients
- * behind one who has many queued, without reading the whole queue.
- */
-const LOOK_AHEAD = 20;
-
-/**
  * The durable queue shared by every instance. A claim is a row-level lease: `FOR UPDATE SKIP
  * LOCKED` lets two instances claiming at the same moment take different rows instead of waiting
  * for (or both taking) the same one; `claimed_until` lets another instance take over the mail of
@@ -23,32 +17,35 @@ export function createMailQueue(pool: pg.Pool, url: string): MailQueue {
   return {
     enqueueMail: (mails) => inTransaction(pool, url, (client) => insertMail(client, null, mails)),
 
-    async claimDueMail(now, until, limit) {
-      const claim = randomUUID();
-      const result = await queryOnce<MailRow>(
-        pool,
-        url,
-        `WITH due AS (
-           SELECT id, recipient_key, priority, next_attempt FROM mail
-           WHERE next_attempt <= $1 AND (claim IS NULL OR claimed_until <= $1)
-           ORDER BY priority, next_attempt, id
-           LIMIT $3 * ${LOOK_AHEAD}
-           FOR UPDATE SKIP LOCKED
-         ), one_each AS (
-           SELECT DISTINCT ON (recipient_key) id, priority, next_attempt FROM due
-           ORDER BY recipient_key, priority, next_attempt, id
-         ), picked AS (
-           SELECT id FROM one_each ORDER BY priority, next_attempt, id LIMIT $3
-         )
-         UPDATE mail SET claim = $4, claimed_until = $2
-         FROM picked WHERE mail.id = picked.id
-         RETURNING mail.*`,
-        [now.toISOString(), until.toISOString(), limit, claim],
-      );
-      return result.rows
-        .map((row) => toMail(row) as ClaimedMail)
-        .sort((a, b) => a.priority - b.priority || a.nextAttempt.localeCompare(b.nextAttempt) || a.id - b.id);
-    },
+    claimDueMail: (now, until, limit) =>
+      inTransaction(pool, url, async (client) => {
+        const claim = randomUUID();
+        const claimed: ClaimedMail[] = [];
+        const taken: string[] = [];
+        // One mail per recipient per call: each step takes the next due mail in queue order whose
+        // recipient has none yet. The (priority, next_attempt, id) index gives the order; a flooded
+        // address costs index entries skipped, never a sort, and never holds up the others.
+        // SKIP LOCKED: a row another instance is claiming right now is left to it.
+        while (claimed.length < limit) {
+          const result = await client.query<MailRow>(
+            `UPDATE mail SET claim = $3, claimed_until = $2
+             WHERE id = (
+               SELECT id FROM mail
+               WHERE next_attempt <= $1 AND (claim IS NULL OR claimed_until <= $1)
+                 AND recipient_key <> ALL($4::text[])
+               ORDER BY priority, next_attempt, id
+               LIMIT 1
+               FOR UPDATE SKIP LOCKED)
+             RETURNING *`,
+            [now.toISOString(), until.toISOString(), claim, taken],
+          );
+          const row = result.rows[0];
+          if (!row) break;
+          claimed.push(toMail(row) as ClaimedMail);
+          taken.push(row.recipient_key);
+        }
+        return claimed;
+      }),
 
     async finishMail(id, claim) {
       const result = await queryOnce(pool, url, 'DELETE FROM mail WHERE id = $1 AND claim = $2', [id, claim]);

@@ -85,7 +85,7 @@ export async function createPostgresStore(url: string, options: PoolOptions = {}
       const result = await queryOnce<TokenRow>(
         pool,
         url,
-        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE user_id = $1 ORDER BY seq`,
+        `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE user_id = $1 ORDER BY created, seq`,
         [userId],
       );
       return result.rows.map(toToken);
