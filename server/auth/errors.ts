@@ -18,7 +18,15 @@ export type AuthErrorCode =
   | 'VALIDATION_ERROR'
   | 'PASSWORD_TOO_LONG'
   /** Thrown by the API edge (a PATCH that sends a password), kept here as LoopBack names it. */
-  | 'PASSWORD_CHANGE_NOT_ALLOWED';
+  | 'PASSWORD_CHANGE_NOT_ALLOWED'
+  /** Issue 17: the password was right, a second factor is needed (the API adds the mfaToken). */
+  | 'MFA_REQUIRED'
+  /** Issue 17: the second step's ticket is gone, expired or used up: log in again. */
+  | 'MFA_EXPIRED'
+  /** Issue 17: a wrong, reused or drifted authenticator code or recovery code. */
+  | 'INVALID_CODE'
+  /** Issue 17: a passkey response that did not verify (or passkeys are off). */
+  | 'PASSKEY_REJECTED';
 
 /**
  * Field → problem codes: `presence`, `custom.email`, `characters`, `format`, `uniqueness`,

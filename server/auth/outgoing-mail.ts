@@ -15,6 +15,12 @@ const PRIORITY: Record<MailKind, number> = {
   'email-change-notice': 0,
   'signup-attempt': 1,
   'email-taken-notice': 1,
+  // A second-factor change is a warning the owner must see soon, like an email change.
+  'two-factor-on': 0,
+  'two-factor-off': 0,
+  'passkey-added': 0,
+  'passkey-removed': 0,
+  'recovery-code-used': 0,
 };
 
 /**

@@ -1,9 +1,10 @@
 import type { TokenKind, TokenRecord, UserId, UserRecord } from '../store/store.js';
 import { emailKey, usernameKey } from './canonical.js';
 import { commit } from './commit.js';
-import { emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
+import { AuthError, emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
 import { MAX_PASSWORD_BYTES, verifyAgainstDummy } from './passwords.js';
 import { hashToken, isExpired, issueToken, looksLikeToken } from './tokens.js';
+import { type SecondStep, secondStepFor } from './two-factor-login.js';
 import type { AuthDeps, Authenticated, LoginInput, LoginResult } from './types.js';
 
 /** Default cap on live access tokens per account: far above a real person's devices. */
@@ -27,7 +28,36 @@ export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginRes
         : await deps.store.findUserByUsernameKey(key);
   if (!(await passwordMatches(deps, user, input.password)) || !user) throw loginFailed();
   if (deps.settings.emailVerificationRequired && !user.emailVerified) throw emailNotVerified();
+  // Issue 17: an account with a second factor never gets a session from its password alone.
+  if (await secondStepFor(deps, user)) throw new AuthError('MFA_REQUIRED');
   return issueSession(deps, user, input.ttl);
+}
+
+/**
+ * Issue 17's sign-in: like {@link logIn}, but an account with a second factor gets the second
+ * step (a five-minute ticket; see two-factor-login.ts) instead of a session.
+ * @throws USERNAME_EMAIL_REQUIRED, LOGIN_FAILED, LOGIN_FAILED_EMAIL_NOT_VERIFIED
+ */
+export async function logInSteps(
+  deps: AuthDeps,
+  input: LoginInput,
+): Promise<{ session: LoginResult } | { secondStep: SecondStep }> {
+  try {
+    return { session: await logIn(deps, input) };
+  } catch (error) {
+    if (!(error instanceof AuthError && error.code === 'MFA_REQUIRED')) throw error;
+  }
+  // The password was right a moment ago; the ticket binds it, so a change meanwhile voids it.
+  const key = input.email ? emailKey(input.email) : usernameKey(input.username ?? '');
+  const user =
+    key === null
+      ? null
+      : input.email
+        ? await deps.store.findUserByEmailKey(key)
+        : await deps.store.findUserByUsernameKey(key);
+  const secondStep = user ? await secondStepFor(deps, user, input.ttl) : null;
+  if (!secondStep) throw loginFailed();
+  return { secondStep };
 }
 
 /**

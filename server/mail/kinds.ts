@@ -38,6 +38,24 @@ export const MAIL_KINDS: Readonly<Record<MailKind, MailKindSpec>> = {
     template: 'email-taken-notice',
     lifetime: null,
   },
+  // Issue 17 (TWOFACTOR): second-factor changes, told to the owner.
+  'two-factor-on': { subject: 'Two-factor sign-in is on', template: 'two-factor-on', lifetime: null },
+  'two-factor-off': { subject: 'Two-factor sign-in is off', template: 'two-factor-off', lifetime: null },
+  'passkey-added': {
+    subject: 'A passkey was added to your account',
+    template: 'passkey-added',
+    lifetime: null,
+  },
+  'passkey-removed': {
+    subject: 'A passkey was removed from your account',
+    template: 'passkey-removed',
+    lifetime: null,
+  },
+  'recovery-code-used': {
+    subject: 'A recovery code was used',
+    template: 'recovery-code-used',
+    lifetime: null,
+  },
 };
 
 /** Whether `kind` is one of the table's kinds (a stored record holds a plain string). */

@@ -8,7 +8,13 @@ export type MailKind =
   | 'signup-attempt'
   | 'email-confirm'
   | 'email-change-notice'
-  | 'email-taken-notice';
+  | 'email-taken-notice'
+  // Issue 17: notices of a change to the account's second factors (no link, no token).
+  | 'two-factor-on'
+  | 'two-factor-off'
+  | 'passkey-added'
+  | 'passkey-removed'
+  | 'recovery-code-used';
 
 /** One rendered email, ready for a transport. */
 export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
