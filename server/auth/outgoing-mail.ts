@@ -21,6 +21,8 @@ const PRIORITY: Record<MailKind, number> = {
   'passkey-added': 0,
   'passkey-removed': 0,
   'recovery-code-used': 0,
+  // Issue 18: an invitation is a link someone waits for.
+  invite: 0,
 };
 
 /**

@@ -1,4 +1,6 @@
 import type { TokenKind, TokenRecord, UserId, UserRecord } from '../store/store.js';
+import { isDisabled } from './admin-store.js';
+import { rehashIfCostDiffers } from './admin-rehash.js';
 import { emailKey, usernameKey } from './canonical.js';
 import { commit } from './commit.js';
 import { AuthError, emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
@@ -20,13 +22,17 @@ export const DEFAULT_MAX_ACCESS_TOKENS = 100;
 export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginResult> {
   if (!input.email && !input.username) throw usernameOrEmailRequired();
   const key = input.email ? emailKey(input.email) : usernameKey(input.username ?? '');
-  const user =
+  const found =
     key === null
       ? null
       : input.email
         ? await deps.store.findUserByEmailKey(key)
         : await deps.store.findUserByUsernameKey(key);
-  if (!(await passwordMatches(deps, user, input.password)) || !user) throw loginFailed();
+  if (!(await passwordMatches(deps, found, input.password)) || !found) throw loginFailed();
+  // Issue 18: a disabled account answers exactly as a wrong password.
+  if (isDisabled(found)) throw loginFailed();
+  // Issue 18: a hash of another cost (an imported LoopBack 3 one) is redone now the password is known.
+  const user = await rehashIfCostDiffers(deps, found, input.password);
   if (deps.settings.emailVerificationRequired && !user.emailVerified) throw emailNotVerified();
   // Issue 17: an account with a second factor never gets a session from its password alone.
   if (await secondStepFor(deps, user)) throw new AuthError('MFA_REQUIRED');
@@ -82,6 +88,8 @@ export async function passwordMatches(
  * @throws LOGIN_FAILED when the password changed meanwhile
  */
 export async function issueSession(deps: AuthDeps, user: UserRecord, ttl?: number): Promise<LoginResult> {
+  // Issue 18: no path (password, link, second factor, provider) opens a disabled account.
+  if (isDisabled(user)) throw loginFailed();
   const { settings } = deps;
   const lifetime = Math.min(ttl ?? settings.accessTokenTtl, settings.maxAccessTokenTtl);
   const { secret, record } = issueToken('access', lifetime, deps.clock.now());
@@ -110,6 +118,8 @@ export async function authenticate(
   if (!looksLikeToken(secret)) return null;
   const found = await deps.store.findTokenWithUser(hashToken(secret));
   if (!found || found.token.kind !== kind || isExpired(found.token, deps.clock.now())) return null;
+  // Issue 18: a disabled account's tokens stop working at once, even one a racing login issued.
+  if (isDisabled(found.user)) return null;
   return found;
 }
 

@@ -56,6 +56,8 @@ export const MAIL_KINDS: Readonly<Record<MailKind, MailKindSpec>> = {
     template: 'recovery-code-used',
     lifetime: null,
   },
+  // Issue 18 (ADMIN): an invitation's link lives as long as a verification link.
+  invite: { subject: 'You are invited: choose your password', template: 'invite', lifetime: 'verify' },
 };
 
 /** Whether `kind` is one of the table's kinds (a stored record holds a plain string). */

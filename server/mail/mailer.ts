@@ -14,7 +14,9 @@ export type MailKind =
   | 'two-factor-off'
   | 'passkey-added'
   | 'passkey-removed'
-  | 'recovery-code-used';
+  | 'recovery-code-used'
+  // Issue 18: an operator's invitation to choose a password (`npm run admin -- users create --invite`).
+  | 'invite';
 
 /** One rendered email, ready for a transport. */
 export type OutgoingEmail = { to: string; subject: string; text: string; html: string };
