@@ -1,6 +1,6 @@
 import type { TokenKind, TokenRecord, UserId, UserRecord } from '../store/store.js';
-import { isDisabled } from './admin-store.js';
 import { rehashIfCostDiffers } from './admin-rehash.js';
+import { isDisabled } from './admin-store.js';
 import { emailKey, usernameKey } from './canonical.js';
 import { commit } from './commit.js';
 import { AuthError, emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
