@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { adminSocketPath } from './admin/socket-protocol.js';
+import { startAdminSocket } from './admin/socket-server.js';
 import { createApp } from './app.js';
 import { emailKey, usernameKey } from './auth/canonical.js';
 import { createAuthEvents } from './auth/events.js';
@@ -142,6 +144,8 @@ export async function startServer(
       : {}),
   };
   server.on('request', createApp(deps).callback());
+  // Issue 18: on lowdb this process holds DB_FILE, so `npm run admin` asks it through this socket.
+  const adminSocket = shared ? null : await startAdminSocket(deps, adminSocketPath(config.dbFile));
 
   const queue = startMailQueue({
     store,
@@ -177,6 +181,7 @@ export async function startServer(
       const cutOff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
       await drained;
       clearTimeout(cutOff);
+      await adminSocket?.close();
       await queue.stop();
       await store.close();
       await hasher.close();
