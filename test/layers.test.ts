@@ -63,7 +63,8 @@ test('only server.ts picks implementations (store/lowdb, mail/smtp, mail/outbox,
     'hashing/worker-pool.ts',
   ]);
   for (const file of await sourceFiles(serverDir)) {
-    if (relative(file) === 'server.ts') continue;
+    // The admin CLI opens the store itself when no server runs, as server.ts does (issue 18).
+    if (relative(file) === 'server.ts' || relative(file) === 'admin/local.ts') continue;
     for (const specifier of await importsOf(file)) {
       const landed = target(file, specifier);
       if (landed && implementations.has(landed)) {
@@ -136,5 +137,41 @@ test('the web layer maps codes to statuses in its own tables, not by reading a s
     if (name.startsWith('auth/')) continue;
     const code = (await readFile(file, 'utf8')).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
     assert.doesNotMatch(code, /wantsJson/, `${name} guesses "API or page" from the path`);
+  }
+});
+
+test('admin/ (the operator CLI) runs commands through the domain; only server.ts imports it', async () => {
+  // Threat: a CLI that writes records itself skips the rules the domain keeps (canonical keys,
+  // revoking tokens on disable) and drifts from what the app does. admin/local.ts alone opens
+  // store implementations, postgres included, as server.ts does.
+  const implementation = /^(store\/lowdb\.ts|store\/postgres\/|mail\/smtp\.ts|mail\/outbox\.ts|hashing\/)/;
+  for (const file of await sourceFiles(path.join(serverDir, 'admin'))) {
+    for (const specifier of await importsOf(file)) {
+      const landed = target(file, specifier);
+      if (landed === null) continue;
+      if (implementation.test(landed)) {
+        assert.equal(
+          relative(file),
+          'admin/local.ts',
+          `${relative(file)} opens the implementation ${landed}`,
+        );
+        continue;
+      }
+      const allowed =
+        landed.startsWith('admin/') ||
+        landed.startsWith('auth/') ||
+        ['store/store.ts', 'config.ts', 'deps.ts', 'app.ts', 'mail/queue.ts', 'mail/mailer.ts'].includes(
+          landed,
+        );
+      assert.ok(allowed, `${relative(file)} imports ${landed}`);
+    }
+  }
+  for (const file of await sourceFiles(serverDir)) {
+    const name = relative(file);
+    if (name.startsWith('admin/') || name === 'server.ts') continue;
+    for (const specifier of await importsOf(file)) {
+      const landed = target(file, specifier);
+      assert.ok(!landed?.startsWith('admin/'), `${name} imports ${landed}`);
+    }
   }
 });

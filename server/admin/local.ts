@@ -10,9 +10,9 @@ import { createWorkerPasswordHasher } from '../hashing/worker-pool.js';
 import { createOutboxMailer } from '../mail/outbox.js';
 import { startMailQueue } from '../mail/queue.js';
 import { createSmtpMailer } from '../mail/smtp.js';
-import { createLowdbStore } from '../store/lowdb.js';
+import { createLowdbStore, StoreLockedError } from '../store/lowdb.js';
 import { createPostgresStore } from '../store/postgres/postgres-store.js';
-import type { Store } from '../store/store.js';
+import { type Store, StoreCorruptError, StoreUnavailableError } from '../store/store.js';
 
 /**
  * The CLI holding the store itself: on PostgreSQL beside any running servers (every write is a
@@ -24,8 +24,29 @@ export type LocalRun = { auth: AuthDeps; finish(): Promise<{ undelivered: number
 
 const MAIL_WAIT_MS = 15_000;
 
-export async function openLocally(config: Config): Promise<LocalRun> {
-  const store: Store = config.databaseUrl
+/** The store cannot be opened here; `message` is the CLI's one line. */
+export class CannotOpenError extends Error {
+  override name = 'CannotOpenError';
+}
+
+async function openStore(config: Config): Promise<Store> {
+  try {
+    return await openStoreOf(config);
+  } catch (error) {
+    if (error instanceof StoreLockedError) {
+      throw new CannotOpenError(
+        `${error.message}; its admin socket does not answer (is it an older version?)`,
+      );
+    }
+    if (error instanceof StoreCorruptError || error instanceof StoreUnavailableError) {
+      throw new CannotOpenError(error.message);
+    }
+    throw error;
+  }
+}
+
+async function openStoreOf(config: Config): Promise<Store> {
+  return config.databaseUrl
     ? await createPostgresStore(config.databaseUrl, { max: 2 })
     : await createLowdbStore(config.dbFile, {
         // As server.ts opens it: a version-1 file is migrated with the domain's key rule.
@@ -34,6 +55,10 @@ export async function openLocally(config: Config): Promise<LocalRun> {
           usernameKey: (username) => usernameKey(username) ?? username.normalize('NFC').toLowerCase(),
         },
       });
+}
+
+export async function openLocally(config: Config): Promise<LocalRun> {
+  const store = await openStore(config);
   const log = pino({ level: 'silent' });
   const sealer = createLinkSealer(config.sessionKeys);
   const mailer = config.smtpUrl

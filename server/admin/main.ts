@@ -1,11 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfigFromProcess } from '../config.js';
-import { StoreLockedError } from '../store/lowdb.js';
-import { StoreCorruptError, StoreUnavailableError } from '../store/store.js';
 import { type AdminCommand, parseAdminArgs } from './cli-args.js';
 import { CommandFailed, type CommandResult, runCommand } from './commands.js';
-import { openLocally } from './local.js';
+import { CannotOpenError, openLocally } from './local.js';
 import { readPassword } from './password-input.js';
 import { askServer, NoServerError } from './socket-client.js';
 import { type AdminRequest, adminSocketPath } from './socket-protocol.js';
@@ -78,11 +76,7 @@ async function execute(command: AdminCommand, request: AdminRequest, io: Io): Pr
   try {
     local = await openLocally(config);
   } catch (error) {
-    if (error instanceof StoreLockedError) {
-      throw new Failure(`${error.message}; its admin socket does not answer (is it an older version?)`);
-    }
-    if (error instanceof StoreCorruptError || error instanceof StoreUnavailableError)
-      throw new Failure(error.message);
+    if (error instanceof CannotOpenError) throw new Failure(error.message);
     throw error;
   }
   let result: CommandResult | undefined;

@@ -1,4 +1,3 @@
-import type { Lb3Data, Lb3Problem, Lb3Token } from '../admin/lb3-format.js';
 import { expiryOf, type NewToken, type UserRecord } from '../store/store.js';
 import { listAccounts } from './admin.js';
 import { adminStore, type ImportedUser, type ImportOutcome, isDisabled } from './admin-store.js';
@@ -14,6 +13,32 @@ import type { AuthDeps } from './types.js';
  * at our cost: admin-rehash.ts), and only live access tokens, stored by their hash.
  */
 
+/** A row left out, and why: named by model and position or user id, never by a secret. */
+export type ImportProblem = Readonly<{ where: string; reason: string }>;
+
+/** A LoopBack 3 AccessToken as read from its file (admin/lb3-format.ts reads that shape). */
+export type ImportToken = Readonly<{
+  id: string;
+  userId: number;
+  ttl: number;
+  created: string;
+  scopes: readonly string[] | null;
+}>;
+
+/** What the reader of a LoopBack 3 file hands the domain. */
+export type ImportSource = Readonly<{
+  users: readonly Readonly<{
+    id: number;
+    email: string;
+    username: string | null;
+    passwordHash: string;
+    emailVerified: boolean;
+  }>[];
+  tokens: readonly ImportToken[];
+  problems: readonly ImportProblem[];
+  nextId: number | null;
+}>;
+
 /** What an import did, or (dry run) would do. Rows are named by id, never by token or hash. */
 export type ImportSummary = {
   dryRun: boolean;
@@ -22,13 +47,13 @@ export type ImportSummary = {
   /** `read`: well-formed user rows; `skipped`: those the rules or the store refused. */
   users: { read: number; imported: number; unchanged: number; skipped: number };
   tokens: { read: number; imported: number; expired: number; resetScoped: number; skipped: number };
-  problems: Lb3Problem[];
+  problems: ImportProblem[];
 };
 
 const RESET_SCOPE = 'reset-password';
 
 /** LoopBack's eternal token (ttl -1) gets our longest lifetime from now, as a fresh login would. */
-function tokenOf(token: Lb3Token, now: Date, maxTtl: number): NewToken | 'expired' {
+function tokenOf(token: ImportToken, now: Date, maxTtl: number): NewToken | 'expired' {
   const created = Date.parse(token.created);
   const ttl = token.ttl === -1 ? Math.ceil((now.getTime() - created) / 1000) + maxTtl : token.ttl;
   const expiresAt = expiryOf(token.created, ttl);
@@ -42,11 +67,11 @@ function tokenOf(token: Lb3Token, now: Date, maxTtl: number): NewToken | 'expire
  */
 export async function importLb3(
   deps: AuthDeps,
-  data: Lb3Data,
+  data: ImportSource,
   options: { dryRun: boolean },
 ): Promise<ImportSummary> {
   const now = deps.clock.now();
-  const problems: Lb3Problem[] = [...data.problems];
+  const problems: ImportProblem[] = [...data.problems];
   const summary: ImportSummary = {
     dryRun: options.dryRun,
     malformed: data.problems.length,

@@ -18,7 +18,7 @@ import { checkEmail, checkPassword, checkUsername, throwIfProblems } from './val
 /** Who a command is about: an email (matched by its canonical key) or a numeric id. */
 export type AccountRef = { email: string } | { id: UserId };
 
-const PAGE = 500;
+const PAGE = 1000;
 
 /** The account `ref` names, or null. */
 export async function findAccount(deps: AuthDeps, ref: AccountRef): Promise<UserRecord | null> {
