@@ -14,6 +14,7 @@ import {
   resetBody,
   resetPasswordBody,
   tokenIdParam,
+  twoFactorLoginBody,
   userIdParam,
   userSchema,
 } from './schemas.js';
@@ -31,6 +32,7 @@ type Method = Endpoint['method'];
 const requestSchemas = {
   CreateUserRequest: createUserBody,
   LoginRequest: loginBody,
+  TwoFactorLoginRequest: twoFactorLoginBody,
   ResetRequest: resetBody,
   ResetPasswordRequest: resetPasswordBody,
   ChangePasswordRequest: changePasswordBody,

@@ -26,6 +26,14 @@ const ANSWERS: Record<string, readonly [number, string]> = {
     401,
     'Changing user password via patch/replace API is not allowed. Use changePassword() or setPassword() instead.',
   ],
+  // Issue 17 (two-factor sign-in).
+  MFA_REQUIRED: [
+    401,
+    'A second factor is required: POST details.mfaToken and a code to /api/users/login/two-factor',
+  ],
+  MFA_EXPIRED: [401, 'The two-factor sign-in expired or was used up: log in again'],
+  INVALID_CODE: [401, 'The code is not right, or it was used already'],
+  PASSKEY_REJECTED: [401, 'The passkey was not accepted'],
 };
 
 /** LoopBack's words for each field problem. */
@@ -78,6 +86,10 @@ export function presentAuthError(options: { passwordMinLength: number }): Transl
     const answer = ANSWERS[error.code];
     if (!answer) return null;
     const [status, words] = answer;
+    // The second step's ticket (issue 17): the only AuthError that carries something to hand back.
+    const mfaToken = (error as AuthError & { mfaToken?: unknown }).mfaToken;
+    if (typeof mfaToken === 'string')
+      return new HttpError(status, error.code, words, { handBack: { mfaToken } });
     const problems = error.problems;
     if (!problems) return new HttpError(status, error.code, words);
     const { details, summary } = validationDetails(problems, options.passwordMinLength);

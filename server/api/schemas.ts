@@ -51,6 +51,20 @@ export const loginBody = z
   })
   .meta({ description: 'Credentials: `email` or `username`, and `password`.' });
 
+/** POST /users/login/two-factor: the second step of a two-factor account's API login (issue 17). */
+export const twoFactorLoginBody = z
+  .object({
+    mfaToken: z
+      .string({ error: 'must be a string' })
+      .max(2000)
+      .meta({ description: '`details.mfaToken` of the 401 MFA_REQUIRED that POST /users/login answered.' }),
+    code: z
+      .string({ error: 'must be a string' })
+      .max(40)
+      .meta({ description: 'The 6-digit code of the authenticator app, or a recovery code.' }),
+  })
+  .meta({ description: 'The second factor for a login whose password was right.' });
+
 export const loginQuery = z.object({
   include: z
     .union([z.string(), z.array(z.string())], { error: 'must be a string' })
@@ -168,8 +182,13 @@ export const errorSchema = z
       code: z.string(),
       details: z
         .object({
-          codes: z.record(z.string(), z.array(z.string())),
-          messages: z.record(z.string(), z.array(z.string())),
+          // Absent only on 401 MFA_REQUIRED, whose details are `{mfaToken}` (issue 17).
+          codes: z.record(z.string(), z.array(z.string())).default({}),
+          messages: z.record(z.string(), z.array(z.string())).default({}),
+          mfaToken: z.string().optional().meta({
+            description:
+              'With 401 MFA_REQUIRED from POST /users/login: send it with a code to POST /users/login/two-factor (5 minutes).',
+          }),
         })
         .optional(),
     }),

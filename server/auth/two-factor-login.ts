@@ -20,6 +20,13 @@ import type { AuthDeps, LoginResult } from './types.js';
  * a recovery code or a passkey.
  */
 
+/** The password was right and a second factor is needed: `mfaToken` is the ticket to complete it. */
+export class SecondFactorRequired extends AuthError {
+  constructor(readonly mfaToken: string) {
+    super('MFA_REQUIRED');
+  }
+}
+
 /** How long a ticket lasts: five minutes, then the person starts again with the password. */
 export const SECOND_STEP_SECONDS = 300;
 

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { passkeyProblem } from '../auth/passkeys.js';
 import type { AuthDeps } from '../auth/types.js';
 import type { Deps } from '../deps.js';
 import { authOf, type RequestAuth } from '../middleware/access-token.js';
@@ -38,6 +39,8 @@ export async function renderIndex(ctx: Context, deps: Deps, state: IndexState = 
     forgotHref: forgotPasswordHref(state.values?.loginEmail ?? ''),
     next: state.next ?? '',
     passwordMinLength: deps.config.passwordMinLength,
+    // Issue 17: "Log in with a passkey" shows only when APP_URL can carry passkeys.
+    passkeysOn: passkeyProblem(deps.config.appUrl) === null,
   });
 }
 

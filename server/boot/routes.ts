@@ -18,10 +18,12 @@ import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
 import { utilityRoutes } from './dev.js';
 import { emailChangeRoutes } from './email-change.js';
+import { passkeyRoutes } from './passkeys.js';
 import { passwordChangeRoutes } from './password-change.js';
 import { passwordResetRoutes } from './password-reset.js';
 import { sessionRoutes } from './sessions.js';
 import { signUpRoutes } from './sign-up.js';
+import { twoFactorRoutes } from './two-factor.js';
 import { verifyRoutes } from './verify.js';
 
 const root = (folder: string) => fileURLToPath(new URL(`../../${folder}/`, import.meta.url));
@@ -40,6 +42,8 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     emailChangeRoutes,
     passwordResetRoutes,
     passwordChangeRoutes,
+    twoFactorRoutes,
+    passkeyRoutes,
     utilityRoutes,
   ]) {
     const routes = flow(pageDeps);

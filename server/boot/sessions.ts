@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { logIn, logOut, logOutEverywhere } from '../auth/sessions.js';
+import { logInSteps, logOut, logOutEverywhere } from '../auth/sessions.js';
 import { identifierFields } from '../auth/sign-up.js';
 import { authOf } from '../middleware/access-token.js';
 import { endPageSession, startPageSession } from '../middleware/page-session.js';
@@ -8,6 +8,7 @@ import { safeRedirectPath } from '../middleware/safe-redirect.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { indexQuery, loginForm, loginMessages, loginValues, missingLoginFields } from './forms/login.js';
 import { noStore, type PageDeps, redirectTo, renderIndex } from './render.js';
+import { holdSecondStep } from './two-factor-session.js';
 
 /** Log in, home, log out, log out everywhere. */
 export function sessionRoutes({ deps, auth }: PageDeps): Router {
@@ -36,7 +37,15 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
     }
     const identifier = form.email.trim();
     try {
-      const result = await logIn(auth, { ...identifierFields(identifier), password: form.password });
+      const step = await logInSteps(auth, { ...identifierFields(identifier), password: form.password });
+      if ('secondStep' in step) {
+        // Issue 17: the password was right; the session waits for the second factor. A right
+        // password is not yet a success for the throttle, nor a wrong one a failure.
+        reportAttempt(ctx, 'not-counted');
+        holdSecondStep(ctx, { ticket: step.secondStep.ticket, wrong: 0, remember: values.remember, next });
+        return redirectTo(ctx, '/login/two-factor');
+      }
+      const result = step.session;
       const previous = authOf(ctx);
       if (previous?.transport === 'session') await logOut(auth, previous.token);
       reportAttempt(ctx, 'success');

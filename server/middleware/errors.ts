@@ -95,7 +95,7 @@ export const renderJsonError: RenderError = async (ctx, error) => {
       name: error.errorName,
       message: error.message,
       code: error.code,
-      ...(error.details ? { details: error.details } : {}),
+      ...(error.details ? { details: error.details } : error.handBack ? { details: error.handBack } : {}),
       ...(error.retryAfter !== undefined ? { retryAfter: error.retryAfter } : {}),
     },
   };

@@ -4,10 +4,15 @@ export type HttpErrorDetails = {
   messages: Record<string, string[]>;
 };
 
+/** Issue 17: what a 401 MFA_REQUIRED hands back as its `details` (the second step's ticket). */
+export type HttpErrorHandBack = { mfaToken: string };
+
 export type HttpErrorOptions = {
   /** LoopBack's `name` in the envelope: `Error`, or `ValidationError` for a 422 of the model. */
   name?: string;
   details?: HttpErrorDetails;
+  /** Sent as `details` when there are no field details (issue 17's mfaToken). */
+  handBack?: HttpErrorHandBack;
   /** Seconds until a throttled caller may try again (429): sent as `Retry-After`. */
   retryAfter?: number;
   /** Extra response headers (`Allow` on a 405). */
@@ -22,6 +27,7 @@ export type HttpErrorOptions = {
 export class HttpError extends Error {
   readonly errorName: string;
   readonly details: HttpErrorDetails | undefined;
+  readonly handBack: HttpErrorHandBack | undefined;
   readonly retryAfter: number | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
@@ -34,6 +40,7 @@ export class HttpError extends Error {
     super(message);
     this.errorName = options.name ?? 'Error';
     this.details = options.details;
+    this.handBack = options.handBack;
     this.retryAfter = options.retryAfter;
     this.headers = options.headers ?? {};
   }

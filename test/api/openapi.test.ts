@@ -100,6 +100,8 @@ test('each operation names its token sources and answers errors in the LoopBack 
     'get /api/openapi.json',
     'post /api/users',
     'post /api/users/login',
+    // Issue 17: the second step proves itself with its mfaToken, not an access token.
+    'post /api/users/login/two-factor',
     'post /api/users/reset',
     'get /api/users/confirm',
   ]);

@@ -6,6 +6,7 @@ import { accountEndpoints } from './account.js';
 import { passwordEndpoints } from './passwords.js';
 import { sessionEndpoints } from './sessions.js';
 import { signUpEndpoints } from './sign-up.js';
+import { twoFactorEndpoints } from './two-factor.js';
 
 /**
  * Every endpoint of the API, once. The router (router.ts), the OpenAPI document (openapi.ts) and
@@ -15,6 +16,7 @@ export function apiEndpoints(auth: AuthDeps, limiter: Limiter | null): Endpoint[
   const endpoints: Endpoint[] = [
     ...signUpEndpoints(auth),
     ...sessionEndpoints(auth),
+    ...twoFactorEndpoints(auth),
     ...passwordEndpoints(auth, limiter),
     ...accountEndpoints(auth),
   ];

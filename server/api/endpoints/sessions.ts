@@ -1,5 +1,7 @@
+import { logInSteps } from '../../auth/sessions.js';
+import { SecondFactorRequired } from '../../auth/two-factor-login.js';
 import type { AuthDeps } from '../../auth/types.js';
-import { listAccessTokens, logIn, logOut, logOutEverywhere, revokeAccessToken } from '../../auth/users.js';
+import { listAccessTokens, logOut, logOutEverywhere, revokeAccessToken } from '../../auth/users.js';
 import type { RequestAuth } from '../../middleware/access-token.js';
 import { refuse } from '../../middleware/http-error.js';
 import { endPageSession } from '../../middleware/page-session.js';
@@ -37,7 +39,10 @@ export const sessionEndpoints = (auth: AuthDeps) => [
     responses: {
       200: { description: 'A new access token', schema: loginResultSchema },
       400: { description: 'USERNAME_EMAIL_REQUIRED, or a bad `include`/`filter`' },
-      401: { description: 'LOGIN_FAILED, or LOGIN_FAILED_EMAIL_NOT_VERIFIED' },
+      401: {
+        description:
+          'LOGIN_FAILED, LOGIN_FAILED_EMAIL_NOT_VERIFIED, or MFA_REQUIRED (two-factor account: `details.mfaToken`, valid 5 minutes, goes to POST /users/login/two-factor)',
+      },
       422: {
         description:
           'ValidationError: a ttl that is not a positive whole number, or a field of the wrong type',
@@ -46,13 +51,15 @@ export const sessionEndpoints = (auth: AuthDeps) => [
     },
     async handler({ ctx, body }) {
       const includeUser = includedRelations(ctx.querystring).includes('user');
-      const result = await logIn(auth, {
+      const step = await logInSteps(auth, {
         ...(body.email ? { email: body.email } : {}),
         ...(body.username ? { username: body.username } : {}),
         password: body.password ?? '',
         ...(body.ttl !== undefined ? { ttl: body.ttl } : {}),
       });
-      return { body: presentLogin(result, includeUser) };
+      // Issue 17: an account with a second factor gets 401 MFA_REQUIRED with details.mfaToken.
+      if ('secondStep' in step) throw new SecondFactorRequired(step.secondStep.ticket);
+      return { body: presentLogin(step.session, includeUser) };
     },
   }),
   defineEndpoint({

@@ -32,6 +32,13 @@ const PAGE_RULES: Record<string, PageRule> = {
     identifier: (ctx) => `uid:${field(ctx, 'uid').slice(0, 20)}`,
     failsOn: [401],
   },
+  // Issue 17 (TWOFACTOR): the second step's codes, per account (the id the held ticket names).
+  '/login/two-factor': {
+    kind: 'password',
+    identifier: (ctx) =>
+      `mfa:${String((ctx.session?.secondStep as { ticket?: unknown } | undefined)?.ticket ?? '').split('.')[0]}`,
+    failsOn: [401],
+  },
   '/signup': { kind: 'mail', family: 'signup' },
   '/resend-verification': { kind: 'mail', family: 'resend' },
   '/request-password-reset': { kind: 'mail', family: 'reset' },
