@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -7,9 +8,12 @@ import { z } from 'zod';
  * trusting a command object built elsewhere.
  */
 
-/** Beside DB_FILE: whoever may read the data may run the tools, and no one else (mode 0600). */
+/**
+ * Beside DB_FILE: whoever may read the data may run the tools, and no one else (mode 0600). A dot
+ * file, so a backup's `cp db.json*` (the file and its journal) never meets a socket.
+ */
 export function adminSocketPath(dbFile: string): string {
-  return `${dbFile}.admin.sock`;
+  return path.join(path.dirname(dbFile), `.${path.basename(dbFile)}.admin.sock`);
 }
 
 /** An import file is sent whole; far above any real LoopBack 3 memory file. */

@@ -132,7 +132,7 @@ test('with no server running: create (password on stdin), show, list, verify, re
 test('with the server running: the CLI goes through its 0600 socket and every change holds at once', async () => {
   const app = await startApp({ dir, mail: sink, env: { APP_URL: 'http://app.test' } });
   try {
-    const socket = await stat(`${app.dbFile}.admin.sock`);
+    const socket = await stat(path.join(dir, '.db.json.admin.sock'));
     assert.equal(socket.mode & 0o777, 0o600);
 
     jsonOf<Shown>(
