@@ -99,10 +99,21 @@ async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): 
     }
     case 'users show': {
       const user = await requireAccount(deps, command.user);
-      const sessions = (await listAccessTokens(deps, user.id)).map((token) => ({
-        created: token.created,
-        expiresAt: token.expiresAt,
-      }));
+      const sessions = (await listAccessTokens(deps, user.id)).map((token) => {
+        // Issue 14's metadata, when the store keeps it (never the hash: it would be a way in).
+        const meta = token as typeof token & {
+          lastUsed?: string | null;
+          userAgent?: string | null;
+          ip?: string | null;
+        };
+        return {
+          created: token.created,
+          expiresAt: token.expiresAt,
+          lastUsed: meta.lastUsed ?? null,
+          userAgent: meta.userAgent ?? null,
+          ip: meta.ip ?? null,
+        };
+      });
       const shown = view(user);
       const rows: [string, string | number | boolean | null][] = Object.entries(shown);
       const text =
@@ -119,6 +130,9 @@ async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): 
               [
                 { header: 'CREATED', value: (row: (typeof sessions)[number]) => row.created },
                 { header: 'EXPIRES', value: (row: (typeof sessions)[number]) => row.expiresAt },
+                { header: 'LAST USED', value: (row: (typeof sessions)[number]) => row.lastUsed },
+                { header: 'IP', value: (row: (typeof sessions)[number]) => row.ip },
+                { header: 'DEVICE', value: (row: (typeof sessions)[number]) => row.userAgent },
               ],
               sessions,
             )
