@@ -168,7 +168,9 @@ export async function acceptSecondFactorCode(
   }
   const recovery = normalizeRecoveryCode(code);
   if (recovery === null) return false;
-  const mail = [notice(deps, user, 'recovery-code-used')];
+  // Queued in the same write as the spend, so it goes only if the code was there to spend.
+  const leftAfter = String(Math.max(0, state.recoveryCodeHashes.length - 1));
+  const mail = [notice(deps, user, 'recovery-code-used', { left: leftAfter })];
   const left = await commit(
     deps,
     () => store.spendRecoveryCode(user.id, hashRecoveryCode(recovery), { mail }),
