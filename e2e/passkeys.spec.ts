@@ -81,3 +81,26 @@ test('register a passkey, log out, log in with the passkey alone; once removed i
   await expect(page.getByText('The passkey was not accepted.')).toBeVisible();
   await expect(page).toHaveURL(/\/$/);
 });
+
+test('a passkey serves as the second step after a password', async ({ page, mailbox, baseURL }) => {
+  const person = { email: uniqueEmail('passkey-2nd'), password: newPassword() };
+  await signUp(page, person);
+  await verifyFromEmail(page, mailbox, person);
+  await addVirtualAuthenticator(page);
+  await page.goto(onLocalhost(baseURL, '/account/passkeys'));
+  await page.getByLabel('Name').fill('Phone');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await expect(page.getByText('Passkey added.')).toBeVisible();
+
+  await page.goto(onLocalhost(baseURL, '/logout'));
+  await mainLogOutButton(page).click();
+  await page.goto(onLocalhost(baseURL, '/'));
+  const card = page.getByRole('region', { name: 'Log in' });
+  await card.getByLabel('Email or username').fill(person.email);
+  await card.getByLabel('Password').fill(person.password);
+  await card.getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(page).toHaveURL(/\/login\/two-factor$/);
+  await page.getByRole('button', { name: 'Use a passkey' }).click();
+  await expect(page).toHaveURL(/\/home$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(person.email);
+});
