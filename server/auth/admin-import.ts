@@ -197,15 +197,19 @@ export async function exportUsers(
   options: { withPasswordHashes: boolean },
 ): Promise<ExportedUser[]> {
   const users = await listAccounts(deps);
-  return users.map((user: UserRecord) => ({
-    id: user.id,
-    email: user.email,
-    username: user.username,
-    emailVerified: user.emailVerified,
-    disabled: isDisabled(user),
-    pendingEmail: user.pendingEmail,
-    created: user.created,
-    passwordChanged: user.passwordChanged,
-    ...(options.withPasswordHashes ? { password: user.passwordHash } : {}),
-  }));
+  return users.map((user: UserRecord) => {
+    const hash: string | null = user.passwordHash;
+    return {
+      id: user.id,
+      email: user.email,
+      username: user.username,
+      emailVerified: user.emailVerified,
+      disabled: isDisabled(user),
+      pendingEmail: user.pendingEmail,
+      created: user.created,
+      passwordChanged: user.passwordChanged,
+      // An account without a password (a provider's sign-in only) has no hash to export.
+      ...(options.withPasswordHashes && hash !== null ? { password: hash } : {}),
+    };
+  });
 }

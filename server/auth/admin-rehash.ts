@@ -22,8 +22,10 @@ export async function rehashIfCostDiffers(
   user: UserRecord,
   password: string,
 ): Promise<UserRecord> {
-  const cost = bcryptCost(user.passwordHash);
-  if (cost === null || cost === deps.settings.bcryptRounds) return user;
+  // An account without a password (a provider's sign-in only) has nothing to rehash.
+  const stored: string | null = user.passwordHash;
+  const cost = stored === null ? null : bcryptCost(stored);
+  if (stored === null || cost === null || cost === deps.settings.bcryptRounds) return user;
   const passwordHash = await deps.hasher.hash(password, deps.settings.bcryptRounds);
   return commit(
     deps,
@@ -31,7 +33,7 @@ export async function rehashIfCostDiffers(
       deps.store.setPassword(
         user.id,
         { passwordHash, at: new Date(user.passwordChanged) },
-        { guard: { passwordHash: user.passwordHash } },
+        { guard: { passwordHash: stored } },
       ),
     { conflicts: { user: loginFailed } },
   );
