@@ -6,53 +6,60 @@
  * write between a read and a write. Records are immutable: a change writes a new object, never
  * mutates one a reader (or a snapshot being serialised) may hold.
  */
+import type { TokenMetadata, UserFeatures } from './features.js';
+
+export * from './features.js';
 
 /** A user's id: a whole number from 1, in order of creation (LoopBack 3's default id). */
 export type UserId = number;
 
 /** A person's account. */
-export type UserRecord = Readonly<{
-  id: UserId;
-  /** The address as the person typed it (once canonical): mail goes here. */
-  email: string;
-  /** The domain's matching key for `email` (auth/canonical.ts); unique among users. */
-  emailKey: string;
-  username: string | null;
-  /** The domain's matching key for `username`; unique among users; null without a username. */
-  usernameKey: string | null;
-  passwordHash: string;
-  emailVerified: boolean;
-  /** A new address waiting for its confirmation link (issue 10.1); the old one stays in use. */
-  pendingEmail: string | null;
-  pendingEmailKey: string | null;
-  /** ISO-8601 instants. */
-  created: string;
-  passwordChanged: string;
-  /** Bumped by every change to this record: the guard of a read-modify-write (UserGuard). */
-  version: number;
-}>;
+export type UserRecord = Readonly<
+  {
+    id: UserId;
+    /** The address as the person typed it (once canonical): mail goes here. */
+    email: string;
+    /** The domain's matching key for `email` (auth/canonical.ts); unique among users. */
+    emailKey: string;
+    username: string | null;
+    /** The domain's matching key for `username`; unique among users; null without a username. */
+    usernameKey: string | null;
+    passwordHash: string;
+    emailVerified: boolean;
+    /** A new address waiting for its confirmation link (issue 10.1); the old one stays in use. */
+    pendingEmail: string | null;
+    pendingEmailKey: string | null;
+    /** ISO-8601 instants. */
+    created: string;
+    passwordChanged: string;
+    /** Bumped by every change to this record: the guard of a read-modify-write (UserGuard). */
+    version: number;
+  } & UserFeatures
+>;
 
 /**
  * What a token is good for: an access token logs in; the others do one thing each (reset the
- * password, verify the email, confirm or cancel a pending email change).
+ * password, verify the email, confirm or cancel a pending email change, `mfa`: the short-lived
+ * ticket between a password and its second factor, spent once).
  */
-export type TokenKind = 'access' | 'reset' | 'verify' | 'email-confirm' | 'email-cancel';
+export type TokenKind = 'access' | 'reset' | 'verify' | 'email-confirm' | 'email-cancel' | 'mfa';
 
 /** A token as stored: only the SHA-256 of its secret, so a copied file opens no account. */
-export type TokenRecord = Readonly<{
-  hash: string;
-  userId: UserId;
-  kind: TokenKind;
-  created: string;
-  /** Lifetime in seconds from `created` (LoopBack's `ttl`, shown to API clients). */
-  ttl: number;
-  /** `created + ttl`, stored so a database can index and sweep it. ISO instant. */
-  expiresAt: string;
-}>;
+export type TokenRecord = Readonly<
+  {
+    hash: string;
+    userId: UserId;
+    kind: TokenKind;
+    created: string;
+    /** Lifetime in seconds from `created` (LoopBack's `ttl`, shown to API clients). */
+    ttl: number;
+    /** `created + ttl`, stored so a database can index and sweep it. ISO instant. */
+    expiresAt: string;
+  } & TokenMetadata
+>;
 
 /** A token to issue: the store fills in `userId`. */
 export type NewToken = Omit<TokenRecord, 'userId'>;
-
 /**
  * An email waiting for delivery. Recorded in the same write as the change that caused it, so an
  * acknowledged request never loses its email, whatever the mail server is doing.
@@ -153,10 +160,8 @@ export type MailQueueStats = { depth: number; oldestCreated: string | null };
  */
 export class StoreConflictError extends Error {
   override name = 'StoreConflictError';
-  constructor(readonly field: 'email' | 'username' | 'token' | 'user') {
-    super(
-      field === 'email' || field === 'username' ? `${field} already taken` : `${field} changed meanwhile`,
-    );
+  constructor(readonly field: 'email' | 'username' | 'token' | 'user' | 'identity' | 'passkey') {
+    super(field === 'token' || field === 'user' ? `${field} changed meanwhile` : `${field} already taken`);
   }
 }
 

@@ -16,7 +16,24 @@ const orNull =
   (check: FieldCheck): FieldCheck =>
   (value) =>
     value === null || check(value);
-const TOKEN_KINDS = new Set(['access', 'reset', 'verify', 'email-confirm', 'email-cancel']);
+const optional =
+  (check: FieldCheck): FieldCheck =>
+  (value) =>
+    value === undefined || check(value);
+const isStringList = (value: unknown) => Array.isArray(value) && value.every(isString);
+const isTwoFactor = (value: unknown) => {
+  const state = value as Record<string, unknown> | null;
+  return (
+    typeof state === 'object' &&
+    state !== null &&
+    orNull(isString)(state.totpSecret) &&
+    orNull((step) => Number.isSafeInteger(step))(state.totpLastStep) &&
+    orNull(isInstant)(state.totpEnabledAt) &&
+    isStringList(state.recoveryCodeHashes) &&
+    orNull(isString)(state.userHandle)
+  );
+};
+const TOKEN_KINDS = new Set(['access', 'reset', 'verify', 'email-confirm', 'email-cancel', 'mfa']);
 
 const userFields: Record<keyof UserRecord, FieldCheck> = {
   id: isId,
@@ -31,6 +48,8 @@ const userFields: Record<keyof UserRecord, FieldCheck> = {
   created: isInstant,
   passwordChanged: isInstant,
   version: isId,
+  disabled: optional((value) => typeof value === 'boolean'),
+  twoFactor: optional(isTwoFactor),
 };
 const tokenFields: Record<keyof TokenRecord, FieldCheck> = {
   hash: isString,
@@ -39,6 +58,11 @@ const tokenFields: Record<keyof TokenRecord, FieldCheck> = {
   created: isInstant,
   ttl: (value) => typeof value === 'number' && Number.isFinite(value) && value > 0,
   expiresAt: isInstant,
+  id: optional(isString),
+  lastUsed: optional(orNull(isInstant)),
+  ip: optional(orNull(isString)),
+  userAgent: optional(orNull(isString)),
+  session: optional((value) => value === 'browser' || value === 'api'),
 };
 const mailFields: Record<keyof MailRecord, FieldCheck> = {
   id: isId,
