@@ -71,7 +71,7 @@ export async function addPasskey(
         { ...check.passkey, name, created, lastUsed: null },
         { mail },
       ),
-    { mail, conflicts: { user: () => new AuthError('PASSKEY_REJECTED') } },
+    { mail, conflicts: { passkey: () => new AuthError('PASSKEY_REJECTED') } },
   );
   await noteActivity(deps, user.id, { type: 'passkey-added', detail: { name } });
   return stored;
