@@ -9,7 +9,7 @@ import { deleteJournalFiles, listJournalFiles, replayJournal } from './lowdb/jou
 import type { MigrationKeys } from './lowdb/migrate-v1.js';
 import { createStoreOperations } from './lowdb/operations.js';
 import { emptySnapshot, readSnapshot } from './lowdb/snapshot.js';
-import { type Store, StoreCorruptError, type StoreUnavailableError } from './store.js';
+import { type FeatureStore, type Store, StoreCorruptError, type StoreUnavailableError } from './store.js';
 
 export { StoreLockedError } from './lowdb/data-lock.js';
 export { writeSnapshotFile } from './lowdb/snapshot.js';
@@ -29,12 +29,13 @@ export type LowdbStoreOptions = Partial<CompactionTiming> & {
 };
 
 /** The lowdb store; `compact` is for tests and tools, the store compacts on its own. */
-export type LowdbStore = Store & {
-  /** Writes a snapshot holding every change so far and deletes the journal files it replaces. */
-  compact(): Promise<void>;
-  /** Resolves once no write and no background compaction is under way (tests and tools). */
-  settled(): Promise<void>;
-};
+export type LowdbStore = Store &
+  FeatureStore & {
+    /** Writes a snapshot holding every change so far and deletes the journal files it replaces. */
+    compact(): Promise<void>;
+    /** Resolves once no write and no background compaction is under way (tests and tools). */
+    settled(): Promise<void>;
+  };
 
 /** Version 1's own key rule (NFC + lower case): the default when the caller gives none. */
 const legacyKey = (value: string) => value.normalize('NFC').toLowerCase();
@@ -81,6 +82,10 @@ async function openLocked(
   for (const user of data.users) indexes.apply({ type: 'putUser', user });
   for (const token of data.tokens) indexes.apply({ type: 'putToken', token });
   for (const mail of data.mails) indexes.apply({ type: 'putMail', mail });
+  for (const passkey of data.passkeys) indexes.apply({ type: 'putPasskey', passkey });
+  for (const identity of data.identities) indexes.apply({ type: 'putIdentity', identity });
+  for (const entry of data.activity) indexes.apply({ type: 'putActivity', entry });
+  indexes.features.nextActivityId = Math.max(indexes.features.nextActivityId, data.nextActivityId);
   indexes.nextUserId = Math.max(indexes.nextUserId, data.nextUserId);
   indexes.nextMailId = Math.max(indexes.nextMailId, data.nextMailId);
   const replayed = await replayJournal(journalFiles, data.seq, (change) => indexes.apply(change));

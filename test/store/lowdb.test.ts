@@ -92,9 +92,13 @@ test('a missing file starts an empty store in a folder it creates, and DB_FILE e
     seq: 0,
     nextUserId: 1,
     nextMailId: 1,
+    nextActivityId: 1,
     users: [],
     tokens: [],
     mails: [],
+    passkeys: [],
+    identities: [],
+    activity: [],
   });
   await store.close();
   await rm(dir, { recursive: true, force: true });

@@ -141,6 +141,10 @@ export class Compactor {
           users: [...this.indexes.users.values()],
           tokens: [...this.indexes.tokens.values()],
           mails: [...this.indexes.mails.values()],
+          nextActivityId: this.indexes.features.nextActivityId,
+          passkeys: [...this.indexes.features.passkeys.values()],
+          identities: [...this.indexes.features.identities.values()],
+          activity: [...this.indexes.features.activity.values()],
         };
         taken.rotated = journal.rotate();
       })

@@ -1,5 +1,6 @@
 import type { MailRecord, TokenRecord, UserId, UserRecord } from '../store.js';
 import type { StoreChange } from './changes.js';
+import { FeatureIndexes } from './feature-indexes.js';
 import { DueMailIndex } from './mail-index.js';
 
 /**
@@ -19,6 +20,8 @@ export class StoreIndexes {
   readonly mails = new Map<number, MailRecord>();
   private readonly mailIdsByUser = new Map<UserId, Set<number>>();
   readonly dueMail = new DueMailIndex((id) => this.mails.get(id));
+  /** Passkeys, identities, activity, tokens by public id (issues 14, 16, 17). */
+  readonly features = new FeatureIndexes();
   /** The id the next user gets: one past the highest ever given, so ids are never reused. */
   nextUserId = 1;
   nextMailId = 1;
@@ -49,6 +52,7 @@ export class StoreIndexes {
         if (previous) this.unindexUser(previous);
         for (const hash of this.tokenHashesOf(change.userId)) this.removeToken(hash);
         for (const id of [...(this.mailIdsByUser.get(change.userId) ?? [])]) this.removeMail(id);
+        this.features.deleteUser(change.userId);
         return;
       }
       case 'putToken':
@@ -72,6 +76,11 @@ export class StoreIndexes {
       case 'deleteMail':
         this.removeMail(change.id);
         return;
+      case 'advanceUserId':
+        if (change.next > this.nextUserId) this.nextUserId = change.next;
+        return;
+      default:
+        this.features.apply(change);
     }
   }
 
@@ -90,6 +99,9 @@ export class StoreIndexes {
   }
 
   private addToken(token: TokenRecord): void {
+    const previous = this.tokens.get(token.hash);
+    if (previous?.id !== undefined) this.features.tokenHashById.delete(previous.id);
+    if (token.id !== undefined) this.features.tokenHashById.set(token.id, token.hash);
     this.tokens.set(token.hash, token);
     const held = this.tokenHashesByUser.get(token.userId);
     if (held === undefined || held === token.hash) this.tokenHashesByUser.set(token.userId, token.hash);
@@ -101,6 +113,8 @@ export class StoreIndexes {
     const token = this.tokens.get(hash);
     if (!token) return;
     this.tokens.delete(hash);
+    if (token.id !== undefined && this.features.tokenHashById.get(token.id) === hash)
+      this.features.tokenHashById.delete(token.id);
     const held = this.tokenHashesByUser.get(token.userId);
     if (held === hash) this.tokenHashesByUser.delete(token.userId);
     else if (typeof held === 'object') {

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { StoreCorruptError } from '../store.js';
 import type { StoreChange } from './changes.js';
 import { syncFolder, writeAll } from './durable-file.js';
-import { mailProblem, tokenProblem, userProblem } from './records.js';
+import {
+  activityProblem,
+  identityProblem,
+  mailProblem,
+  passkeyProblem,
+  tokenProblem,
+  userProblem,
+} from './records.js';
 
 /**
  * The journal: after the snapshot, every group commit is one line `{"seq":N,"changes":[…]}\n`
@@ -68,6 +75,20 @@ function changeProblem(value: unknown): string | null {
       return isString('hash') ? null : 'deleteToken lacks hash';
     case 'deleteMail':
       return isId('id') ? null : 'deleteMail lacks id';
+    case 'putPasskey':
+      return passkeyProblem(change.passkey);
+    case 'deletePasskey':
+      return isString('credentialId') ? null : 'deletePasskey lacks credentialId';
+    case 'putIdentity':
+      return identityProblem(change.identity);
+    case 'deleteIdentity':
+      return isString('issuer') && isString('subject') ? null : 'deleteIdentity lacks issuer or subject';
+    case 'putActivity':
+      return activityProblem(change.entry);
+    case 'deleteActivity':
+      return isId('id') ? null : 'deleteActivity lacks id';
+    case 'advanceUserId':
+      return isId('next') ? null : 'advanceUserId lacks next';
     default:
       return `unknown change ${String(change.type)}`;
   }

@@ -1,4 +1,4 @@
-import type { Store } from '../store.js';
+import type { FeatureStore, Store } from '../store.js';
 import { StoreIndexes } from './indexes.js';
 import { createStoreOperations } from './operations.js';
 
@@ -6,7 +6,7 @@ import { createStoreOperations } from './operations.js';
  * A Store that lives in memory only: the lowdb store's indexes and checks without its file.
  * For fast domain tests (it passes the same contract suite); nothing survives `close`.
  */
-export function createMemoryStore(): Store {
+export function createMemoryStore(): Store & FeatureStore {
   let closed = false;
   const operations = createStoreOperations(new StoreIndexes(), {
     admit() {

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
+  type FeatureStore,
   type Store,
   StoreConflictError,
   type TokenRecord,
@@ -7,6 +8,7 @@ import {
   type UserRecord,
 } from '../store.js';
 import type { StoreChange } from './changes.js';
+import { createFeatureOperations } from './feature-operations.js';
 import type { StoreIndexes } from './indexes.js';
 import { createMailOperations } from './mail-operations.js';
 import { checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
@@ -25,8 +27,8 @@ export type Persistence = {
   persist(changes: readonly StoreChange[]): Promise<void>;
 };
 
-/** Every Store method except `close`, over the indexes and a persistence (a file, or none). */
-export type StoreOperations = Omit<Store, 'close'>;
+/** Every Store method except `close`, and the Stage B ones, over the indexes and a persistence. */
+export type StoreOperations = Omit<Store, 'close'> & FeatureStore;
 
 /**
  * The Store's reads and writes over in-memory indexes. Each write checks and applies in one
@@ -172,6 +174,7 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
       return true;
     },
     ...createMailOperations(indexes, persistence, commit),
+    ...createFeatureOperations(indexes, persistence, commit),
 
     async sweepExpiredTokens(now) {
       // In slices: at 100k tokens one pass is ~15 ms of Date.parse, enough to delay every request.

@@ -1,4 +1,11 @@
-import type { MailRecord, TokenRecord, UserRecord } from '../store.js';
+import type {
+  ActivityRecord,
+  IdentityRecord,
+  MailRecord,
+  PasskeyRecord,
+  TokenRecord,
+  UserRecord,
+} from '../store.js';
 
 /**
  * Record validation for what is read back from disk (snapshot and journal). Hand-written rather
@@ -83,6 +90,40 @@ const mailFields: Record<keyof MailRecord, FieldCheck> = {
   claimedUntil: orNull(isInstant),
 };
 
+const passkeyFields: Record<keyof PasskeyRecord, FieldCheck> = {
+  credentialId: isString,
+  userId: isId,
+  publicKey: isString,
+  counter: (value) => Number.isSafeInteger(value) && (value as number) >= 0,
+  transports: isStringList,
+  deviceType: (value) => value === 'singleDevice' || value === 'multiDevice',
+  backedUp: (value) => typeof value === 'boolean',
+  name: isString,
+  created: isInstant,
+  lastUsed: orNull(isInstant),
+};
+const identityFields: Record<keyof IdentityRecord, FieldCheck> = {
+  userId: isId,
+  providerId: isString,
+  issuer: isString,
+  subject: isString,
+  email: orNull(isString),
+  linkedAt: isInstant,
+};
+const activityFields: Record<keyof ActivityRecord, FieldCheck> = {
+  id: isId,
+  userId: isId,
+  at: isInstant,
+  type: isString,
+  method: optional(isString),
+  ip: optional(isString),
+  device: optional(isString),
+  detail: optional(
+    (value) =>
+      typeof value === 'object' && value !== null && Object.values(value).every((item) => isString(item)),
+  ),
+};
+
 /** A checker for one record type; the field list is built once, not once per record. */
 function recordChecker(what: string, fields: Record<string, FieldCheck>): (value: unknown) => string | null {
   const checks = Object.entries(fields);
@@ -102,3 +143,9 @@ export const userProblem = recordChecker('user', userFields);
 export const tokenProblem = recordChecker('token', tokenFields);
 /** Why a mail record cannot be one, or null when it looks right. */
 export const mailProblem = recordChecker('mail', mailFields);
+/** Why a passkey record cannot be one, or null when it looks right. */
+export const passkeyProblem = recordChecker('passkey', passkeyFields);
+/** Why an identity record cannot be one, or null when it looks right. */
+export const identityProblem = recordChecker('identity', identityFields);
+/** Why an activity entry cannot be one, or null when it looks right. */
+export const activityProblem = recordChecker('activity entry', activityFields);

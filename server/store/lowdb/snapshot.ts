@@ -1,10 +1,25 @@
 import type { FileHandle } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
-import { type MailRecord, StoreCorruptError, type TokenRecord, type UserRecord } from '../store.js';
+import {
+  type ActivityRecord,
+  type IdentityRecord,
+  type MailRecord,
+  type PasskeyRecord,
+  StoreCorruptError,
+  type TokenRecord,
+  type UserRecord,
+} from '../store.js';
 import { replaceFile, writeAll } from './durable-file.js';
 import { type MigrationKeys, migrateV1, v1Problem } from './migrate-v1.js';
-import { mailProblem, tokenProblem, userProblem } from './records.js';
+import {
+  activityProblem,
+  identityProblem,
+  mailProblem,
+  passkeyProblem,
+  tokenProblem,
+  userProblem,
+} from './records.js';
 
 /**
  * The snapshot file's shape: the lowdb JSON file a person opens (DB_FILE). `version` lets a later
@@ -19,7 +34,15 @@ export type SnapshotData = {
   users: UserRecord[];
   tokens: TokenRecord[];
   mails: MailRecord[];
+  // Stage B (issues 14, 16, 17). A file written before them has none of these: read as empty.
+  nextActivityId: number;
+  passkeys: PasskeyRecord[];
+  identities: IdentityRecord[];
+  activity: ActivityRecord[];
 };
+
+/** The sections a Stage A version-2 file lacks, and what they are when absent. */
+const LATER_SECTIONS = { nextActivityId: 1, passkeys: [], identities: [], activity: [] } as const;
 
 /** What was read: the data, its size on disk, and whether it came from a version-1 file. */
 export type SnapshotRead = { data: SnapshotData; bytes: number; migratedFrom: 1 | null };
@@ -30,7 +53,19 @@ const RECORDS_PER_SLICE = 2000;
 
 /** An empty store's snapshot. */
 export function emptySnapshot(): SnapshotData {
-  return { version: 2, seq: 0, nextUserId: 1, nextMailId: 1, users: [], tokens: [], mails: [] };
+  return {
+    version: 2,
+    seq: 0,
+    nextUserId: 1,
+    nextMailId: 1,
+    users: [],
+    tokens: [],
+    mails: [],
+    nextActivityId: 1,
+    passkeys: [],
+    identities: [],
+    activity: [],
+  };
 }
 
 /**
@@ -73,7 +108,9 @@ export async function readSnapshot(file: string, keys: MigrationKeys): Promise<S
     return { data: snapshot, bytes, migratedFrom: 1 };
   }
   if (candidate.version !== 2) fail(`unknown version ${String(candidate.version)}`);
-  for (const counter of ['seq', 'nextUserId', 'nextMailId']) {
+  for (const [section, empty] of Object.entries(LATER_SECTIONS))
+    if (candidate[section] === undefined) candidate[section] = empty;
+  for (const counter of ['seq', 'nextUserId', 'nextMailId', 'nextActivityId']) {
     const value = candidate[counter];
     if (!Number.isSafeInteger(value) || (value as number) < 0) fail(`"${counter}" is not a whole number`);
   }
@@ -81,6 +118,9 @@ export async function readSnapshot(file: string, keys: MigrationKeys): Promise<S
     ['users', userProblem],
     ['tokens', tokenProblem],
     ['mails', mailProblem],
+    ['passkeys', passkeyProblem],
+    ['identities', identityProblem],
+    ['activity', activityProblem],
   ];
   for (const [section, problemOf] of checks) {
     const records = candidate[section];
@@ -107,9 +147,9 @@ export async function writeSnapshot(file: string, data: SnapshotData): Promise<n
       await writeAll(handle, text);
     };
     await put(
-      `{"version":2,"seq":${data.seq},"nextUserId":${data.nextUserId},"nextMailId":${data.nextMailId}`,
+      `{"version":2,"seq":${data.seq},"nextUserId":${data.nextUserId},"nextMailId":${data.nextMailId},"nextActivityId":${data.nextActivityId}`,
     );
-    for (const section of ['users', 'tokens', 'mails'] as const) {
+    for (const section of ['users', 'tokens', 'mails', 'passkeys', 'identities', 'activity'] as const) {
       await put(`,"${section}":[`);
       const records: readonly object[] = data[section];
       for (let start = 0; start < records.length; start += RECORDS_PER_SLICE) {
@@ -129,7 +169,8 @@ export async function writeSnapshot(file: string, data: SnapshotData): Promise<n
  */
 export async function writeSnapshotFile(
   file: string,
-  records: Pick<SnapshotData, 'users' | 'tokens' | 'mails'>,
+  records: Pick<SnapshotData, 'users' | 'tokens' | 'mails'> &
+    Partial<Pick<SnapshotData, 'passkeys' | 'identities' | 'activity'>>,
 ): Promise<void> {
   const highest = (ids: number[]) => ids.reduce((max, id) => (id > max ? id : max), 0);
   await writeSnapshot(file, {
@@ -137,6 +178,7 @@ export async function writeSnapshotFile(
     ...records,
     nextUserId: highest(records.users.map((user) => user.id)) + 1,
     nextMailId: highest(records.mails.map((mail) => mail.id)) + 1,
+    nextActivityId: highest((records.activity ?? []).map((entry) => entry.id)) + 1,
   });
 }
 
