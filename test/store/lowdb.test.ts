@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import { createMemoryStore } from '../../server/store/lowdb/memory.js';
 import { createLowdbStore } from '../../server/store/lowdb.js';
 import { StoreCorruptError } from '../../server/store/store.js';
-import { runStoreContract } from './contract.js';
+import { runStoreContract, type StoreFactory } from './contract.js';
+import { runFeatureContract } from './contract-features.js';
 
-runStoreContract('lowdb', async () => {
+const lowdbFactory = async (): Promise<StoreFactory> => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kum-store-'));
   const file = path.join(dir, 'db.json');
   return {
@@ -19,14 +20,18 @@ runStoreContract('lowdb', async () => {
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-});
-
+};
 // The in-memory store keeps nothing across a close: "reopen" hands back the same live store.
-runStoreContract('in-memory', async () => ({
+const memoryFactory = async (): Promise<StoreFactory> => ({
   open: async () => createMemoryStore(),
   reopen: async (store) => store,
   cleanup: async () => undefined,
-}));
+});
+
+runStoreContract('lowdb', lowdbFactory);
+runStoreContract('in-memory', memoryFactory);
+runFeatureContract('lowdb', lowdbFactory);
+runFeatureContract('in-memory', memoryFactory);
 
 const user = (fields: object) =>
   JSON.stringify({
