@@ -198,7 +198,7 @@ export async function exportUsers(
 ): Promise<ExportedUser[]> {
   const users = await listAccounts(deps);
   return users.map((user: UserRecord) => {
-    const hash: string | null = user.passwordHash;
+    const hash = user.passwordHash;
     return {
       id: user.id,
       email: user.email,
@@ -209,7 +209,7 @@ export async function exportUsers(
       created: user.created,
       passwordChanged: user.passwordChanged,
       // An account without a password (a provider's sign-in only) has no hash to export.
-      ...(options.withPasswordHashes && hash !== null ? { password: hash } : {}),
+      ...(options.withPasswordHashes && hash ? { password: hash } : {}),
     };
   });
 }

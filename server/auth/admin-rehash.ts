@@ -23,9 +23,9 @@ export async function rehashIfCostDiffers(
   password: string,
 ): Promise<UserRecord> {
   // An account without a password (a provider's sign-in only) has nothing to rehash.
-  const stored: string | null = user.passwordHash;
-  const cost = stored === null ? null : bcryptCost(stored);
-  if (stored === null || cost === null || cost === deps.settings.bcryptRounds) return user;
+  const stored = user.passwordHash;
+  const cost = bcryptCost(stored);
+  if (cost === null || cost === deps.settings.bcryptRounds) return user;
   const passwordHash = await deps.hasher.hash(password, deps.settings.bcryptRounds);
   return commit(
     deps,

@@ -1,21 +1,20 @@
-import type { NewToken, NewUser, Store, UserId, UserRecord, WriteEffects } from '../store/store.js';
+import type {
+  ImportedUser,
+  ImportOutcome,
+  Store,
+  UserId,
+  UserListQuery,
+  UserRecord,
+  WriteEffects,
+} from '../store/store.js';
+
+export type { ImportedUser, ImportOutcome, UserListQuery };
 
 /**
- * The store records issue 18 needs, as requested from STORE-B (/work/team/STORE-B-REQUESTS.md).
- * The domain reaches them only through {@link adminStore}, so the day the Store interface carries
- * them this file shrinks to type re-exports and nothing else moves.
+ * The store records issue 18 needs (STORE-B's FeatureStore, server/store/features.ts). The Store
+ * interface does not carry them until every implementation has them, so the domain reaches them
+ * through {@link adminStore}; the day Store extends FeatureStore this file shrinks to the check.
  */
-
-/** A user to import with the id, hash, verified flag and live tokens it had elsewhere. */
-export type ImportedUser = NewUser & { id: UserId; tokens: readonly NewToken[] };
-
-/** What became of one imported row: the store never throws for a row. */
-export type ImportOutcome =
-  | { id: UserId; outcome: 'imported' | 'unchanged' }
-  | { id: UserId; outcome: 'conflict'; field: 'id' | 'email' | 'username' };
-
-/** A page of users for the operator: by id ascending, `after` the last id of the previous page. */
-export type UserListQuery = { search?: string; unverified?: boolean; after?: UserId; limit: number };
 
 /** What the operator's tools need of the store beyond the domain's everyday reads and writes. */
 export interface AdminStore {
@@ -48,5 +47,5 @@ export function adminStore(store: Store): Store & AdminStore {
  * flag yet answers "no", and every check in the domain reads it the same way.
  */
 export function isDisabled(user: UserRecord): boolean {
-  return (user as UserRecord & { disabled?: boolean }).disabled === true;
+  return user.disabled === true;
 }
