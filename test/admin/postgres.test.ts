@@ -57,10 +57,18 @@ test('beside two running instances: create, disable (both refuse at once), enabl
     };
     assert.equal(await me(two.url), 200);
 
-    assert.equal((await runAdmin(['users', 'disable', 'pg@example.com'], env)).status, 0);
+    assert.equal(
+      jsonOf<{ disabled: boolean }>(await runAdmin(['users', 'disable', 'pg@example.com', '--json'], env))
+        .disabled,
+      true,
+    );
     assert.equal(await me(one.url), 401);
     assert.equal(await me(two.url), 401);
-    assert.equal((await runAdmin(['users', 'enable', 'pg@example.com'], env)).status, 0);
+    assert.equal(
+      jsonOf<{ disabled: boolean }>(await runAdmin(['users', 'enable', 'pg@example.com', '--json'], env))
+        .disabled,
+      false,
+    );
     const listed = jsonOf<{ id: number; disabled: boolean }[]>(
       await runAdmin(['users', 'list', '--json'], env),
     );
