@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expiryOf, type NewToken, type UserRecord } from '../store/store.js';
 import { listAccounts } from './admin.js';
 import { adminStore, type ImportedUser, type ImportOutcome, isDisabled } from './admin-store.js';
@@ -58,7 +59,16 @@ function tokenOf(token: ImportToken, now: Date, maxTtl: number): NewToken | 'exp
   const ttl = token.ttl === -1 ? Math.ceil((now.getTime() - created) / 1000) + maxTtl : token.ttl;
   const expiresAt = expiryOf(token.created, ttl);
   if (Date.parse(expiresAt) <= now.getTime()) return 'expired';
-  return { hash: hashToken(token.id), kind: 'access', created: token.created, ttl, expiresAt };
+  return {
+    hash: hashToken(token.id),
+    kind: 'access',
+    created: token.created,
+    ttl,
+    expiresAt,
+    // Issue 14's public id (LoopBack's `:fk` in the session list), never derived from the secret.
+    id: randomBytes(9).toString('base64url'),
+    session: 'api',
+  };
 }
 
 /**
