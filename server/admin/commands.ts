@@ -220,7 +220,7 @@ async function runImport(
   const lines = [
     `${summary.dryRun ? 'Dry run (nothing written): ' : ''}${data.shape === 'memory-file' ? `model "${data.model}"` : 'user array'}`,
     `Users:  ${users.read} read, ${users.imported} ${would}imported, ${users.unchanged} already here, ${users.skipped} skipped`,
-    `Tokens: ${tokens.read} read, ${tokens.imported} ${would}imported, ${tokens.expired} expired, ${tokens.resetScoped} reset links left out, ${tokens.skipped} skipped`,
+    `Tokens: ${tokens.read} read, ${tokens.imported} ${would}imported, ${tokens.expired} expired, ${tokens.resetScoped} reset link${tokens.resetScoped === 1 ? '' : 's'} left out, ${tokens.skipped} skipped`,
     `Malformed rows: ${summary.malformed}`,
   ];
   const problems =
