@@ -26,6 +26,10 @@ export type AuthSettings = Readonly<{
   answerFloorMs?: number;
   /** The most live access tokens one account keeps; the oldest go first. Default 100. */
   maxAccessTokens?: number;
+  /** Days the security activity log keeps an entry (issue 14, SECURITY_LOG_DAYS). Default 90. */
+  securityLogDays?: number;
+  /** The most activity entries one account keeps; the oldest go first. Default 500. */
+  securityLogMax?: number;
 }>;
 
 /**
