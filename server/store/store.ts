@@ -8,6 +8,7 @@
  */
 import type { TokenMetadata, UserFeatures } from './features.js';
 
+export { expiryOf, tokenExpiresAt } from './expiry.js';
 export * from './features.js';
 
 /** A user's id: a whole number from 1, in order of creation (LoopBack 3's default id). */
@@ -241,15 +242,4 @@ export interface Store {
   sweepExpiredTokens(now: Date): Promise<number>;
   /** Waits for pending writes, then releases the file (or pool) and any lock. */
   close(): Promise<void>;
-}
-
-/** When a token stops being valid, in ms since the epoch. */
-export function tokenExpiresAt(token: Pick<TokenRecord, 'expiresAt'>): number {
-  return Date.parse(token.expiresAt);
-}
-
-/** `created + ttl` as the instant stored in `expiresAt`. */
-export function expiryOf(created: Date | string, ttlSeconds: number): string {
-  const start = typeof created === 'string' ? Date.parse(created) : created.getTime();
-  return new Date(start + ttlSeconds * 1000).toISOString();
 }
