@@ -104,11 +104,8 @@ export type ActivityRecord = Readonly<{
 /** An entry to append: the store assigns `id` and `userId`. */
 export type NewActivity = Omit<ActivityRecord, 'id' | 'userId'>;
 
-/** The Stage B effects a user write may also apply atomically. */
-export type FeatureEffects = WriteEffects & {
-  /** Appended in the same write (so a change and its entry land together), oldest dropped past the cap. */
-  activity?: { entries: readonly NewActivity[]; keepAtMost: number };
-};
+/** A user write's effects; `activity` (in WriteEffects) appends entries in the same write. */
+export type FeatureEffects = WriteEffects;
 
 /** A page of users for the operator: id ascending, `after` = the last id of the previous page. */
 export type UserListQuery = {

@@ -6,7 +6,7 @@
  * write between a read and a write. Records are immutable: a change writes a new object, never
  * mutates one a reader (or a snapshot being serialised) may hold.
  */
-import type { TokenMetadata, UserFeatures } from './features.js';
+import type { NewActivity, TokenMetadata, UserFeatures } from './features.js';
 
 export { expiryOf, tokenExpiresAt } from './expiry.js';
 export * from './features.js';
@@ -140,10 +140,12 @@ export type WriteEffects = {
   revoke?: TokenSelection;
   issue?: readonly NewToken[];
   mail?: readonly NewMail[];
+  /** Security-activity entries appended in the same write, the user's oldest dropped past the cap. */
+  activity?: { entries: readonly NewActivity[]; keepAtMost: number };
 };
 
 /** What a new user's first write may add: it has nothing yet to guard, spend or revoke. */
-export type CreationEffects = Pick<WriteEffects, 'issue' | 'mail'>;
+export type CreationEffects = Pick<WriteEffects, 'issue' | 'mail' | 'activity'>;
 
 /** The profile fields setProfile changes; an absent field is left as it is. */
 export type ProfileChange = {

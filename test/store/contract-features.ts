@@ -118,6 +118,25 @@ export function runFeatureContract(name: string, makeFactory: () => Promise<Stor
         ],
       );
       assert.deepEqual(bobs[1]?.detail, { k: 'v' });
+      // A Stage A write carries its entry in the same step; a refused one appends nothing.
+      const entry = { entries: [{ at: T0, type: 'password-changed' }], keepAtMost: 4 };
+      await assert.rejects(
+        context.store.setPassword(
+          bob.id,
+          { passwordHash: 'x', at: at(1) },
+          { guard: { version: 1 }, activity: entry },
+        ),
+        conflict('user'),
+      );
+      await context.store.setPassword(bob.id, { passwordHash: 'x', at: at(1) }, { activity: entry });
+      const carol = await context.store.createUser(newUser('carol@example.com'), () => ({
+        activity: { entries: [{ at: T0, type: 'signed-up' }], keepAtMost: 4 },
+      }));
+      assert.deepEqual(
+        (await context.store.listActivity(bob.id, { limit: 10 })).map((row) => row.type),
+        ['password-changed', 'disabled', 'bob'],
+      );
+      assert.equal((await context.store.listActivity(carol.id, { limit: 1 }))[0]?.type, 'signed-up');
       await assert.rejects(
         context.store.appendActivity(99, [{ at: T0, type: 'x' }], { keepAtMost: 4 }),
         conflict('user'),

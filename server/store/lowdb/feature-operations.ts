@@ -7,15 +7,16 @@ import {
 } from '../store.js';
 import type { StoreChange } from './changes.js';
 import { identityKey } from './feature-indexes.js';
-import { activityChanges, planFeatureWrite, touchUser } from './feature-writes.js';
 import { importOperations } from './import-operations.js';
 import type { StoreIndexes } from './indexes.js';
 import type { Persistence } from './operations.js';
-import { checkUnique, guardedUser, queuedMail } from './user-writes.js';
+import { activityChanges, checkUnique, guardedUser, planUserWrite, queuedMail } from './user-writes.js';
 
 /** Commits already planned changes: apply to the indexes, then wait until they are durable. */
 export type Commit = (changes: readonly StoreChange[]) => Promise<void>;
 
+/** A version bump and nothing else: for writes whose change is in another record (a passkey). */
+const touchUser = (user: UserRecord): Omit<UserRecord, 'version'> => ({ ...user });
 const twoFactorOf = (user: UserRecord): TwoFactorState => user.twoFactor ?? NO_TWO_FACTOR;
 
 /**
@@ -31,12 +32,12 @@ export function createFeatureOperations(
   /** Plans, commits and returns the new user record. */
   const write = async (
     userId: number,
-    effects: Parameters<typeof planFeatureWrite>[2],
-    update: Parameters<typeof planFeatureWrite>[3],
+    effects: Parameters<typeof planUserWrite>[2],
+    update: Parameters<typeof planUserWrite>[3],
     extra: StoreChange[] = [],
   ): Promise<UserRecord> => {
     persistence.admit();
-    const plan = planFeatureWrite(indexes, userId, effects, update);
+    const plan = planUserWrite(indexes, userId, effects, update);
     await commit([...plan.changes, ...extra]);
     return plan.user;
   };

@@ -11,7 +11,7 @@ import type { StoreChange } from './changes.js';
 import { createFeatureOperations } from './feature-operations.js';
 import type { StoreIndexes } from './indexes.js';
 import { createMailOperations } from './mail-operations.js';
-import { checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
+import { activityChanges, checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
 
 /** Tokens examined between two yields of the sweep: ~1 ms of work each. */
 const SWEEP_SLICE = 5000;
@@ -82,6 +82,10 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
       (extra.mail ?? []).forEach((mail, index) => {
         changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, id) });
       });
+      if (extra.activity) {
+        const { entries, keepAtMost } = extra.activity;
+        changes.push(...activityChanges(indexes, id, entries, keepAtMost).changes);
+      }
       await commit(changes);
       return created;
     },

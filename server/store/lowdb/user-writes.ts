@@ -1,5 +1,7 @@
 import {
+  type ActivityRecord,
   type MailRecord,
+  type NewActivity,
   type NewMail,
   type NewToken,
   StoreConflictError,
@@ -111,7 +113,29 @@ export function planUserWrite(
   (effects.mail ?? []).forEach((mail, index) => {
     changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, userId) });
   });
+  if (effects.activity) {
+    const { entries, keepAtMost } = effects.activity;
+    changes.push(...activityChanges(indexes, userId, entries, keepAtMost).changes);
+  }
   return { changes, user, issued };
+}
+
+/** The changes that append `entries` for the user and drop the oldest beyond `keepAtMost`. */
+export function activityChanges(
+  indexes: StoreIndexes,
+  userId: UserId,
+  entries: readonly NewActivity[],
+  keepAtMost: number,
+): { changes: StoreChange[]; appended: ActivityRecord[] } {
+  const first = indexes.features.nextActivityId;
+  const fresh = entries.map((entry, index): ActivityRecord => ({ ...entry, id: first + index, userId }));
+  const held = indexes.features.activityIdsOf(userId);
+  const excess = Math.max(0, held.length + fresh.length - Math.max(0, keepAtMost));
+  const changes: StoreChange[] = held.slice(0, excess).map((id) => ({ type: 'deleteActivity', id }));
+  // When even the new entries exceed the cap, the oldest of them are never written.
+  const appended = fresh.slice(Math.max(0, excess - held.length));
+  for (const entry of appended) changes.push({ type: 'putActivity', entry });
+  return { changes, appended };
 }
 
 /** The tokens to delete so the user keeps at most `keep` of each issued token's kind, oldest first. */
