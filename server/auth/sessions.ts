@@ -1,8 +1,10 @@
 import type { TokenKind, TokenRecord, UserId, UserRecord } from '../store/store.js';
+import { type ActivityEntry, recordActivity } from './activity.js';
 import { rehashIfCostDiffers } from './admin-rehash.js';
 import { isDisabled } from './admin-store.js';
 import { emailKey, usernameKey } from './canonical.js';
 import { commit } from './commit.js';
+import { type ClientInfo, deviceName, sessionMetadata } from './devices.js';
 import { AuthError, emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
 import { MAX_PASSWORD_BYTES, verifyAgainstDummy } from './passwords.js';
 import { hashToken, isExpired, issueToken, looksLikeToken } from './tokens.js';
@@ -28,7 +30,11 @@ export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginRes
       : input.email
         ? await deps.store.findUserByEmailKey(key)
         : await deps.store.findUserByUsernameKey(key);
-  if (!(await passwordMatches(deps, found, input.password)) || !found) throw loginFailed();
+  if (!(await passwordMatches(deps, found, input.password)) || !found) {
+    // Issue 14: the owner sees failed sign-ins in their log; the answer stays the same for anyone.
+    if (found) await recordActivity(deps, found.id, loginActivity('login-failed', input.client));
+    throw loginFailed();
+  }
   // Issue 18: a disabled account answers exactly as a wrong password.
   if (isDisabled(found)) throw loginFailed();
   // Issue 18: a hash of another cost (an imported LoopBack 3 one) is redone now the password is known.
@@ -36,7 +42,20 @@ export async function logIn(deps: AuthDeps, input: LoginInput): Promise<LoginRes
   if (deps.settings.emailVerificationRequired && !user.emailVerified) throw emailNotVerified();
   // Issue 17: an account with a second factor never gets a session from its password alone.
   if (await secondStepFor(deps, user)) throw new AuthError('MFA_REQUIRED');
-  return issueSession(deps, user, input.ttl);
+  const session = await issueSession(deps, user, input.ttl, input.client);
+  await recordActivity(deps, user.id, loginActivity('login', input.client));
+  return session;
+}
+
+/** Issue 14: a password sign-in's activity entry (device named, never the raw header). */
+function loginActivity(type: 'login' | 'login-failed', client: ClientInfo | undefined): ActivityEntry {
+  const device = deviceName(client?.userAgent);
+  return {
+    type,
+    method: 'password',
+    ...(client?.ip ? { ip: client.ip } : {}),
+    ...(device ? { device } : {}),
+  };
 }
 
 /**
@@ -87,12 +106,20 @@ export async function passwordMatches(
  * meant to end), keeping at most the configured number of live tokens.
  * @throws LOGIN_FAILED when the password changed meanwhile
  */
-export async function issueSession(deps: AuthDeps, user: UserRecord, ttl?: number): Promise<LoginResult> {
+export async function issueSession(
+  deps: AuthDeps,
+  user: UserRecord,
+  ttl?: number,
+  client?: ClientInfo,
+): Promise<LoginResult> {
   // Issue 18: no path (password, link, second factor, provider) opens a disabled account.
   if (isDisabled(user)) throw loginFailed();
   const { settings } = deps;
   const lifetime = Math.min(ttl ?? settings.accessTokenTtl, settings.maxAccessTokenTtl);
-  const { secret, record } = issueToken('access', lifetime, deps.clock.now());
+  const issued = issueToken('access', lifetime, deps.clock.now());
+  const { secret } = issued;
+  // Issue 14: a public id, the client's address and user agent, the first use (NewToken's metadata).
+  const record = { ...issued.record, ...sessionMetadata(client, deps.clock.now()) };
   const token = await commit(
     deps,
     () =>

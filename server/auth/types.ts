@@ -63,7 +63,14 @@ export type SignUpInput = { email: string; username?: string | null; password: s
 export type TakenPolicy = 'reject' | 'notify-owner';
 
 /** Credentials: an email or a username, and `ttl` (seconds) capped at MAX_ACCESS_TOKEN_TTL. */
-export type LoginInput = { email?: string; username?: string; password: string; ttl?: number };
+export type LoginInput = {
+  email?: string;
+  username?: string;
+  password: string;
+  ttl?: number;
+  /** Issue 14: where the sign-in came from (recorded on the token and in the activity log). */
+  client?: import('./devices.js').ClientInfo;
+};
 
 /** A new session: `secret` goes to its holder once; the store keeps only `token.hash`. */
 export type LoginResult = { secret: string; token: TokenRecord; user: UserRecord };

@@ -1,0 +1,114 @@
+import type { FeatureStore, Store, TokenRecord, UserId } from '../store/store.js';
+import { recordActivity } from './activity.js';
+import { deviceName } from './devices.js';
+
+export { type ClientInfo, newTokenId, sessionMetadata } from './devices.js';
+
+import { listAccessTokens } from './sessions.js';
+import type { AuthDeps } from './types.js';
+
+/**
+ * Issue 14's sessions: each access token carries when it was last used, from which address and
+ * which user agent, and a public id (LoopBack's `:fk`) by which its owner revokes it. The id is
+ * random and separate from the hash, so listing tokens never reveals anything that opens one.
+ */
+
+/** A last use is written at most this often per token, so authenticated reads stay cheap. */
+export const TOUCH_EVERY_MS = 60_000;
+
+type SessionStore = Store & Pick<FeatureStore, 'touchToken' | 'revokeTokenById'>;
+
+/** Whether this store keeps token metadata (STORE-B's records; PostgreSQL once PG-B lands). */
+export function keepsSessions(store: Store): store is SessionStore {
+  const candidate = store as Store & Partial<Record<keyof FeatureStore, unknown>>;
+  return typeof candidate.touchToken === 'function' && typeof candidate.revokeTokenById === 'function';
+}
+
+/**
+ * Records a use of a token, at most once a minute: the write is skipped while the last recorded
+ * use is recent. A store without the records, or a token gone meanwhile, changes nothing.
+ */
+export async function touchSession(deps: AuthDeps, token: TokenRecord): Promise<void> {
+  if (!keepsSessions(deps.store)) return;
+  const now = deps.clock.now();
+  const last = token.lastUsed ? Date.parse(token.lastUsed) : Number.NaN;
+  if (Number.isFinite(last) && now.getTime() - last < TOUCH_EVERY_MS) return;
+  await deps.store.touchToken(token.hash, now);
+}
+
+/** One session as its owner sees it: never the hash or the secret. */
+export type SessionView = {
+  id: string;
+  created: string;
+  expiresAt: string;
+  lastUsed: string | null;
+  ip: string | null;
+  device: string | null;
+  session: 'browser' | 'api';
+  current: boolean;
+};
+
+/** The user's live sessions, newest use first; `current` marks the token of this request. */
+export async function listSessions(
+  deps: AuthDeps,
+  userId: UserId,
+  current?: TokenRecord,
+): Promise<SessionView[]> {
+  const tokens = await listAccessTokens(deps, userId);
+  return tokens
+    .filter((token): token is TokenRecord & { id: string } => typeof token.id === 'string')
+    .map((token) => ({
+      id: token.id,
+      created: token.created,
+      expiresAt: token.expiresAt,
+      lastUsed: token.lastUsed ?? null,
+      ip: token.ip ?? null,
+      device: deviceName(token.userAgent),
+      session: token.session ?? 'api',
+      current: current?.hash === token.hash,
+    }))
+    .sort((a, b) => (b.lastUsed ?? b.created).localeCompare(a.lastUsed ?? a.created));
+}
+
+/**
+ * Revokes one of the user's sessions by its public id; takes effect on that token's next request
+ * (authenticate finds it gone). False when the id is not one of theirs.
+ */
+export async function revokeSession(
+  deps: AuthDeps,
+  userId: UserId,
+  id: string,
+  from?: { ip?: string; device?: string },
+): Promise<boolean> {
+  if (!keepsSessions(deps.store)) return false;
+  const revoked = await deps.store.revokeTokenById(userId, id);
+  if (revoked) {
+    await recordActivity(deps, userId, {
+      type: 'session-revoked',
+      ...(from?.ip ? { ip: from.ip } : {}),
+      ...(from?.device ? { device: from.device } : {}),
+      detail: { session: id },
+    });
+  }
+  return revoked;
+}
+
+/** Every session but this one ends ("Log out everywhere else"); returns how many went. */
+export async function revokeOtherSessions(
+  deps: AuthDeps,
+  userId: UserId,
+  keep: TokenRecord,
+  from?: { ip?: string; device?: string },
+): Promise<number> {
+  const tokens = await listAccessTokens(deps, userId);
+  const hashes = tokens.filter((token) => token.hash !== keep.hash).map((token) => token.hash);
+  if (hashes.length === 0) return 0;
+  const count = await deps.store.revokeTokens(userId, { kinds: ['access'], hashes });
+  await recordActivity(deps, userId, {
+    type: 'sessions-revoked',
+    ...(from?.ip ? { ip: from.ip } : {}),
+    ...(from?.device ? { device: from.device } : {}),
+    detail: { count: String(count) },
+  });
+  return count;
+}
