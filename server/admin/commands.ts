@@ -161,9 +161,7 @@ async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): 
     case 'users reset-link': {
       const user = await requireAccount(deps, command);
       const { link } = await resetLinkFor(deps, user, { print: command.print });
-      // Issue 14's security activity: a printed link is a way into the account, so it is logged.
-      // CALL SITE: recordActivity(deps, user.id, { type: 'reset-link-printed', method: 'admin' })
-      // once server/auth/activity.ts exists.
+      // A printed link is logged in the account's security activity (auth/admin.ts).
       return {
         data: { ...view(user), link, emailed: link === null },
         text: link ? `${link}\n` : accountLine('Emailed a reset link to', user),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { UserId, UserRecord } from '../store/store.js';
+import { recordActivity } from './activity.js';
 import { adminStore, isDisabled } from './admin-store.js';
 import { emailKey } from './canonical.js';
 import { commit } from './commit.js';
@@ -143,9 +144,13 @@ function inviteToken(deps: AuthDeps) {
 /** Marks the email verified (the operator vouches for it); pending verification links go. */
 export async function verifyAccount(deps: AuthDeps, user: UserRecord): Promise<UserRecord> {
   if (user.emailVerified) return user;
-  return commit(deps, () => deps.store.markEmailVerified(user.id, { revoke: { kinds: ['verify'] } }), {
-    conflicts: { user: userNotFound },
-  });
+  const verified = await commit(
+    deps,
+    () => deps.store.markEmailVerified(user.id, { revoke: { kinds: ['verify'] } }),
+    { conflicts: { user: userNotFound } },
+  );
+  await recordActivity(deps, user.id, { type: 'email-verified', method: 'admin' });
+  return verified;
 }
 
 /**
@@ -163,6 +168,8 @@ export async function resetLinkFor(
     mail,
     conflicts: { user: userNotFound },
   });
+  // A printed link is a way into the account that bypassed its mailbox: its owner sees it happened.
+  if (options.print) await recordActivity(deps, user.id, { type: 'reset-link-printed', method: 'admin' });
   return { link: options.print ? link : null };
 }
 
@@ -178,9 +185,16 @@ export async function setAccountDisabled(
 ): Promise<UserRecord> {
   if (isDisabled(user) === disabled) return user;
   const store = adminStore(deps.store);
-  return commit(deps, () => store.setDisabled(user.id, disabled, disabled ? { revoke: {} } : {}), {
-    conflicts: { user: userNotFound },
+  const changed = await commit(
+    deps,
+    () => store.setDisabled(user.id, disabled, disabled ? { revoke: {} } : {}),
+    { conflicts: { user: userNotFound } },
+  );
+  await recordActivity(deps, user.id, {
+    type: disabled ? 'account-disabled' : 'account-enabled',
+    method: 'admin',
   });
+  return changed;
 }
 
 /** Deletes the account with its tokens and queued mail; false when it was already gone. */
@@ -190,5 +204,11 @@ export async function deleteAccountAsAdmin(deps: AuthDeps, user: UserRecord): Pr
 
 /** Ends every session of the account (its access tokens); returns how many there were. */
 export async function revokeSessions(deps: AuthDeps, user: UserRecord): Promise<number> {
-  return deps.store.revokeTokens(user.id, { kinds: ['access'] });
+  const revoked = await deps.store.revokeTokens(user.id, { kinds: ['access'] });
+  await recordActivity(deps, user.id, {
+    type: 'sessions-revoked',
+    method: 'admin',
+    detail: { count: String(revoked) },
+  });
+  return revoked;
 }

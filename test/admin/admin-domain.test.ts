@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, beforeEach, test } from 'node:test';
 import { parseLb3Data } from '../../server/admin/lb3-format.js';
+import { listActivity } from '../../server/auth/activity.js';
 import {
   createAccount,
   requireAccount,
@@ -84,6 +85,18 @@ test('verify, a printed reset link (not emailed), and revoking every session', a
     await authenticate(deps, secretFrom(link ?? '', 'access_token'), 'reset'),
     'the link still works',
   );
+  // The owner's security activity says what the operator did, newest first (never the link),
+  // beside the owner's own events (the log-in above).
+  const logged = await listActivity(deps, user.id, { limit: 10 });
+  assert.deepEqual(
+    logged.filter((entry) => entry.method === 'admin').map((entry) => [entry.type, entry.method]),
+    [
+      ['sessions-revoked', 'admin'],
+      ['reset-link-printed', 'admin'],
+      ['email-verified', 'admin'],
+    ],
+  );
+  assert.equal(JSON.stringify(logged).includes(secretFrom(link ?? '', 'access_token')), false);
 });
 
 test('a disabled account answers as a wrong password and its tokens stop working; enabled, it logs in', async () => {
