@@ -64,6 +64,7 @@ export function runFeatureContract(name: string, makeFactory: () => Promise<Stor
       await store.issueToken(ada.id, { ...newToken('h1'), ...meta, lastUsed: null });
       assert.equal(await store.touchToken('h1', at(90)), true);
       assert.equal(await store.touchToken('missing', at(90)), false);
+      await assert.rejects(store.issueToken(bob.id, { ...newToken('h2'), id: 'pub-1' }), conflict('token'));
       const found = await (await reopen()).findTokenWithUser('h1');
       assert.deepEqual(
         { ...meta, lastUsed: at(90).toISOString(), version: 1 },

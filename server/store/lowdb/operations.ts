@@ -76,6 +76,12 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
       };
       checkUnique(indexes, created);
       const extra = effects?.(id) ?? {};
+      if (
+        (extra.issue ?? []).some(
+          (token) => token.id !== undefined && indexes.features.tokenHashById.has(token.id),
+        )
+      )
+        throw new StoreConflictError('token');
       const changes: StoreChange[] = [{ type: 'putUser', user: created }];
       for (const token of extra.issue ?? [])
         changes.push({ type: 'putToken', token: { ...token, userId: id } });

@@ -89,6 +89,10 @@ export function planUserWrite(
   const spent = effects.spend ? indexes.tokens.get(effects.spend.hash) : undefined;
   if (effects.spend && (spent?.userId !== userId || spent.kind !== effects.spend.kind))
     throw new StoreConflictError('token');
+  // A public token id names one token: a second one with it could never be revoked by it.
+  for (const token of effects.issue ?? [])
+    if (token.id !== undefined && indexes.features.tokenHashById.has(token.id))
+      throw new StoreConflictError('token');
   const user = update ? { ...update(current), version: current.version + 1 } : current;
   if (update) checkUnique(indexes, user);
 
