@@ -103,7 +103,7 @@ export async function completeWithCode(deps: AuthDeps, ticket: string, code: str
   const method = await acceptSecondFactorCode(deps, user, state, code);
   if (!method) throw new AuthError('INVALID_CODE');
   const result = await issueSession(deps, user, ttl);
-  await noteActivity(deps, user.id, { type: 'sign-in', method: `password+${method}` });
+  await noteActivity(deps, user.id, { type: 'login', method: `password+${method}` });
   return result;
 }
 
@@ -127,7 +127,7 @@ export async function completeWithPasskey(
   const passkey = await checkPasskey(deps, rp, input);
   if (passkey.userId !== user.id) throw new AuthError('PASSKEY_REJECTED');
   const result = await issueSession(deps, user, ttl);
-  await noteActivity(deps, user.id, { type: 'sign-in', method: 'password+passkey' });
+  await noteActivity(deps, user.id, { type: 'login', method: 'password+passkey' });
   return result;
 }
 
@@ -147,7 +147,7 @@ export async function logInWithPasskey(
   if (deps.settings.emailVerificationRequired && !user.emailVerified)
     throw new AuthError('LOGIN_FAILED_EMAIL_NOT_VERIFIED');
   const result = await issueSession(deps, user);
-  await noteActivity(deps, user.id, { type: 'sign-in', method: 'passkey' });
+  await noteActivity(deps, user.id, { type: 'login', method: 'passkey' });
   return result;
 }
 

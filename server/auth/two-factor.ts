@@ -1,6 +1,7 @@
 import type { MailKind } from '../mail/mailer.js';
 import type { UserId, UserRecord } from '../store/store.js';
 import { requireReauthentication } from './account.js';
+import { type ActivityEntry, recordActivity } from './activity.js';
 import { commit } from './commit.js';
 import { AuthError } from './errors.js';
 import { newMail, signInLink } from './outgoing-mail.js';
@@ -141,7 +142,7 @@ export async function regenerateRecoveryCodes(
   await requireFactorReauthentication(deps, proof, reauth);
   const { codes, hashes } = generateRecoveryCodes();
   await commit(deps, () => factorStore(deps.store).setRecoveryCodes(proof.user.id, hashes));
-  await noteActivity(deps, proof.user.id, { type: 'recovery-codes-renewed' });
+  await noteActivity(deps, proof.user.id, { type: 'recovery-codes-generated' });
   return codes;
 }
 
@@ -202,12 +203,9 @@ function openSealed(deps: AuthDeps, sealed: string): string | null {
 }
 
 /** One security activity entry (issue 14's shape). */
-export type FactorActivity = { type: string; method?: string; detail?: Record<string, string> };
+export type FactorActivity = ActivityEntry;
 
-/**
- * ACTIVITY HOOK (issue 14): CENTRE's server/auth/activity.ts `recordActivity(deps, userId, entry)`
- * has not landed yet; every second-factor event goes through here, so wiring it is one line.
- */
-export async function noteActivity(_deps: AuthDeps, _userId: UserId, _entry: FactorActivity): Promise<void> {
-  // wire: await recordActivity(deps, userId, entry);
+/** Every second-factor event lands in the account's security activity (issue 14). */
+export async function noteActivity(deps: AuthDeps, userId: UserId, entry: FactorActivity): Promise<void> {
+  await recordActivity(deps, userId, entry);
 }
