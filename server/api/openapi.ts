@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Endpoint } from './endpoint.js';
+import { activityListSchema } from './endpoints/activity.js';
 import {
   accessTokenListSchema,
   accessTokenSchema,
@@ -46,6 +47,7 @@ const responseSchemas = {
   AccessTokenList: accessTokenListSchema,
   DeleteCount: deleteCountSchema,
   Error: errorSchema,
+  ActivityList: activityListSchema,
 } as const;
 
 /** `/api/users/:id` → `/api/users/{id}`. */

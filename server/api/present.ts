@@ -1,3 +1,4 @@
+import { deviceName } from '../auth/devices.js';
 import type { LoginResult } from '../auth/types.js';
 import { type TokenRecord, tokenExpiresAt, type UserRecord } from '../store/store.js';
 import type { AccessTokenView, LoginResultView, UserView } from './schemas.js';
@@ -39,7 +40,8 @@ export const LISTING_ID_LENGTH = 16;
 /** A token's metadata for listings: never its secret, never its full hash. */
 export function presentAccessToken(token: TokenRecord, currentHash: string | null): AccessTokenView {
   return {
-    id: token.hash.slice(0, LISTING_ID_LENGTH),
+    // Issue 14: the token's public id (a random value, never from the hash) when it has one.
+    id: token.id ?? token.hash.slice(0, LISTING_ID_LENGTH),
     ttl: token.ttl,
     created: token.created,
     expires: new Date(tokenExpiresAt(token)).toISOString(),
@@ -47,5 +49,9 @@ export function presentAccessToken(token: TokenRecord, currentHash: string | nul
     scopes: ['DEFAULT'],
     userId: token.userId,
     current: token.hash === currentHash,
+    lastUsed: token.lastUsed ?? null,
+    ip: token.ip ?? null,
+    device: deviceName(token.userAgent),
+    session: token.session ?? 'api',
   };
 }

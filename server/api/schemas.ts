@@ -159,13 +159,25 @@ export const loginResultSchema = z
 
 export const accessTokenSchema = z
   .object({
-    id: z.string().meta({ description: 'A short, non-secret identifier (a prefix of the stored hash).' }),
+    id: z
+      .string()
+      .meta({ description: 'A random, non-secret identifier (`:fk` of DELETE accessTokens/:fk).' }),
     ttl: z.number().int(),
     created: z.string().meta({ format: 'date-time' }),
     expires: z.string().meta({ format: 'date-time' }),
     scopes: z.array(z.string()),
     userId: z.number().int(),
     current: z.boolean().meta({ description: 'The token this request was made with.' }),
+    lastUsed: z
+      .string()
+      .nullable()
+      .meta({ format: 'date-time', description: 'Its last use, recorded at most once a minute.' }),
+    ip: z.string().nullable().meta({ description: 'The client address it was issued to.' }),
+    device: z
+      .string()
+      .nullable()
+      .meta({ description: 'The user agent it was issued to, e.g. "Firefox on Linux".' }),
+    session: z.enum(['browser', 'api']).meta({ description: 'A browser (page) session or an API token.' }),
   })
   .meta({ description: "A token's metadata; never its secret." });
 

@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { touchSession } from '../auth/account-centre.js';
 import { looksLikeToken } from '../auth/tokens.js';
 import type { AuthDeps, Authenticated } from '../auth/types.js';
 import { authenticate } from '../auth/users.js';
@@ -65,6 +66,8 @@ export function resolveAccessToken(deps: AuthDeps, options: ResolveOptions = {})
     if (found && !(found.transport === 'query' && options.leaveQueryToken?.(ctx))) {
       const proof = await authenticate(deps, found.secret);
       if (proof) auth = { ...proof, transport: found.transport };
+      // Issue 14: the token's last use, written at most once a minute (account-centre.ts).
+      if (proof) await touchSession(deps, proof.token);
     }
     Object.defineProperty(ctx.state, 'auth', {
       value: auth,

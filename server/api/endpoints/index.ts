@@ -3,6 +3,7 @@ import type { Limiter } from '../../middleware/rate-limit.js';
 import { defineEndpoint, type Endpoint } from '../endpoint.js';
 import { buildOpenApiDocument } from '../openapi.js';
 import { accountEndpoints } from './account.js';
+import { activityEndpoints } from './activity.js';
 import { passwordEndpoints } from './passwords.js';
 import { sessionEndpoints } from './sessions.js';
 import { signUpEndpoints } from './sign-up.js';
@@ -19,6 +20,7 @@ export function apiEndpoints(auth: AuthDeps, limiter: Limiter | null): Endpoint[
     ...twoFactorEndpoints(auth),
     ...passwordEndpoints(auth, limiter),
     ...accountEndpoints(auth),
+    ...activityEndpoints(auth),
   ];
   const withDocument = [openApiEndpoint(() => document), ...endpoints];
   const document = buildOpenApiDocument(withDocument);

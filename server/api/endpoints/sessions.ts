@@ -5,7 +5,7 @@ import { listAccessTokens, logOut, logOutEverywhere, revokeAccessToken } from '.
 import type { RequestAuth } from '../../middleware/access-token.js';
 import { refuse } from '../../middleware/http-error.js';
 import { endPageSession } from '../../middleware/page-session.js';
-import { identifierKey } from '../../middleware/rate-limit.js';
+import { identifierKey, withoutPort } from '../../middleware/rate-limit.js';
 import { defineEndpoint } from '../endpoint.js';
 import { includedRelations } from '../input.js';
 import { LISTING_ID_LENGTH, presentAccessToken, presentLogin } from '../present.js';
@@ -56,6 +56,8 @@ export const sessionEndpoints = (auth: AuthDeps) => [
         ...(body.username ? { username: body.username } : {}),
         password: body.password ?? '',
         ...(body.ttl !== undefined ? { ttl: body.ttl } : {}),
+        // Issue 14: the token records where it was issued (listed in GET accessTokens).
+        client: { ip: withoutPort(ctx.ip), userAgent: ctx.get('user-agent') || null, session: 'api' },
       });
       // Issue 17: an account with a second factor gets 401 MFA_REQUIRED with details.mfaToken.
       if ('secondStep' in step) throw new SecondFactorRequired(step.secondStep.ticket);
@@ -114,7 +116,12 @@ export const sessionEndpoints = (auth: AuthDeps) => [
     async handler({ ctx, auth: current }) {
       const fk = String(ctx.params.fk ?? '');
       const tokens = await listAccessTokens(auth, current.user.id);
-      const token = fk.length === LISTING_ID_LENGTH ? tokens.find((t) => t.hash.startsWith(fk)) : undefined;
+      // Issue 14: the token's public id; a token issued before it had one is listed by a hash prefix.
+      const token =
+        tokens.find((t) => t.id !== undefined && t.id === fk) ??
+        (fk.length === LISTING_ID_LENGTH
+          ? tokens.find((t) => t.id === undefined && t.hash.startsWith(fk))
+          : undefined);
       if (!token || !(await revokeAccessToken(auth, current.user.id, token.hash)))
         throw refuse(404, 'NOT_FOUND', 'No such token.');
       if (token.hash === current.token.hash) forgetSession(ctx, current);
