@@ -548,7 +548,8 @@ describe('/api/users/:id — the owner only', () => {
     assert.equal(tokens.filter((token) => token.current).length, 1);
     for (const token of tokens) {
       assert.deepEqual(token.scopes, ['DEFAULT']);
-      assert.match(token.id, /^[0-9a-f]{16}$/);
+      // Issue 14: the id is the token's random public id (`:fk`), no longer a prefix of its hash.
+      assert.match(token.id, /^[A-Za-z0-9_-]{12}$/);
     }
     for (const secret of [first, second])
       assert.ok(!response.text.includes(secret), 'no token secret is listed');
@@ -556,9 +557,13 @@ describe('/api/users/:id — the owner only', () => {
       assert.deepEqual(Object.keys(item).sort(), [
         'created',
         'current',
+        'device',
         'expires',
         'id',
+        'ip',
+        'lastUsed',
         'scopes',
+        'session',
         'ttl',
         'userId',
       ]);
