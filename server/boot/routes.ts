@@ -10,6 +10,7 @@ import type { AuthDeps } from '../auth/types.js';
 import type { Deps } from '../deps.js';
 import { authOf, resolveAccessToken } from '../middleware/access-token.js';
 import { parseFormBodies } from '../middleware/body.js';
+import { showFlash } from '../middleware/flash.js';
 import { protectForms } from '../middleware/csrf.js';
 import { handlePageErrors } from '../middleware/errors.js';
 import { loopbackOnly } from '../middleware/loopback-only.js';
@@ -91,6 +92,7 @@ export function createPagesApp(deps: Deps, auth: AuthDeps): Koa {
       app,
     ),
   );
+  app.use(showFlash());
   app.use(parseFormBodies());
   app.use(protectForms());
   // On the reset page the query token is a reset token, never a login: the route reads it.
