@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { adminSocketPath } from './admin/socket-protocol.js';
 import { startAdminSocket } from './admin/socket-server.js';
@@ -16,7 +17,10 @@ import { createOutboxMailer } from './mail/outbox.js';
 import { startMailQueue } from './mail/queue.js';
 import { createSmtpMailer } from './mail/smtp.js';
 import { createLimiter } from './middleware/rate-limit.js';
-import { createPostgresRateLimitBackend } from './middleware/rate-limit-shared.js';
+import {
+  createPostgresRateLimitBackend,
+  createRedisRateLimitBackend,
+} from './middleware/rate-limit-shared.js';
 import { createLowdbStore, StoreLockedError } from './store/lowdb.js';
 import { createPostgresStore, type PostgresStore } from './store/postgres/postgres-store.js';
 import { type Store, StoreCorruptError, StoreUnavailableError } from './store/store.js';
@@ -82,12 +86,12 @@ export async function startServer(
         onIdleError: (error) => log.warn({ err: error }, 'a database connection failed while idle'),
       })
     : undefined;
-  if (config.redisUrl) {
-    // rate-limiter-flexible takes a Redis client object; none is installed with this app yet.
-    throw new ConfigError(
-      'REDIS_URL: needs a Redis client (npm install ioredis); unset it to count in PostgreSQL',
-    );
-  }
+  // REDIS_URL: the limiter counts in Redis instead. No offline queue: while Redis is away a count
+  // fails at once (a 503 through StoreUnavailableError) rather than waiting on a reconnect.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: false })
+    : undefined;
+  redis?.on('error', (error) => log.warn({ err: error }, 'the Redis connection failed'));
   const store: Store =
     shared ??
     (await createLowdbStore(config.dbFile, {
@@ -139,7 +143,10 @@ export async function startServer(
     events,
     ...(outbox ? { outbox } : {}),
     // Several instances count in one place: PostgreSQL's table, not each process's memory.
-    ...(shared && config.rateLimits
+    ...(redis && config.rateLimits
+      ? { limiter: createLimiter({ backend: createRedisRateLimitBackend(redis) }) }
+      : {}),
+    ...(!redis && shared && config.rateLimits
       ? { limiter: createLimiter({ backend: createPostgresRateLimitBackend(shared.pool) }) }
       : {}),
   };
@@ -184,6 +191,7 @@ export async function startServer(
       await adminSocket?.close();
       await queue.stop();
       await store.close();
+      await redis?.quit().catch(() => undefined);
       await hasher.close();
       await mailer.close();
     },
@@ -203,7 +211,21 @@ async function main() {
     const closed = started ? started.close() : Promise.resolve();
     void closed.catch(() => undefined).finally(() => process.exit(1));
   };
-  const running = await startServer(config, { onStoreBroken: () => setImmediate(stopBroken) });
+  // pino's default destination writes every line synchronously (a blocking write per request on
+  // the event loop: issue 15's profile); buffered writes move that off the request path, and the
+  // exit hook writes out whatever is still buffered, so a fatal line before exit(1) is not lost.
+  const logDestination = pino.destination({ dest: 1, sync: false });
+  process.on('exit', () => {
+    try {
+      logDestination.flushSync();
+    } catch {
+      // Nothing more can be done for the log while exiting (stdout closed or not open yet).
+    }
+  });
+  const running = await startServer(config, {
+    log: createLogger(config.logLevel, logDestination),
+    onStoreBroken: () => setImmediate(stopBroken),
+  });
   started = running;
   process.stdout.write(`koa-user-management listening on ${running.deps.config.appUrl}\n`);
   const shutdown = async (signal: string) => {
