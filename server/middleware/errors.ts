@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AuthError } from '../auth/errors.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { fromLibraryError, HttpError, notFound, refuse } from './http-error.js';
 
 /**
@@ -15,6 +16,12 @@ export type RenderError = (ctx: Context, error: HttpError) => Promise<void>;
 
 const internalError = () =>
   refuse(500, 'INTERNAL_ERROR', 'Something went wrong on our side. Please try again.');
+
+/** The database or disk is away (StoreUnavailableError): nothing was acknowledged, so a retry is safe. */
+const storeUnavailable = () =>
+  refuse(503, 'SERVICE_UNAVAILABLE', 'The service is briefly unavailable. Please try again in a moment.', {
+    retryAfter: 5,
+  });
 
 /**
  * Reads the status and words an AuthError carried before the domain lost them (expand, then
@@ -75,7 +82,10 @@ export function catchErrors(log: Logger, translate: TranslateError, render: Rend
             ? translate(thrown)
             : fromLibraryError(thrown);
       if (known) error = known;
-      else {
+      else if (thrown instanceof StoreUnavailableError) {
+        log.warn({ err: thrown, method: ctx.method, path: ctx.path }, 'the store is unavailable');
+        error = storeUnavailable();
+      } else {
         log.error({ err: thrown, method: ctx.method, path: ctx.path }, 'unhandled error');
         error = internalError();
       }
