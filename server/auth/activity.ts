@@ -53,7 +53,7 @@ export type ActivityEntry = {
 
 /** Defaults for the settings (server/config.ts: SECURITY_LOG_DAYS, SECURITY_LOG_MAX). */
 export const DEFAULT_SECURITY_LOG_DAYS = 90;
-export const DEFAULT_SECURITY_LOG_MAX = 500;
+export const DEFAULT_SECURITY_LOG_MAX = 1000;
 
 /** Longest string kept in any field: a flood of long user agents must not grow the log either. */
 const MAX_FIELD = 200;

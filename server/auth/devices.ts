@@ -9,7 +9,7 @@ import type { TokenMetadata } from '../store/store.js';
  * shown, never the raw header.
  */
 
-const MAX_HEADER = 512;
+const MAX_HEADER = 300;
 
 /** "Browser on OS", either part alone, or null when nothing is recognised (a script, curl). */
 export function deviceName(userAgent: string | null | undefined): string | null {
