@@ -41,7 +41,8 @@ test('auth/ (the domain) imports only node built-ins, the common-password list a
   // (TOTP) and @simplewebauthn/server (passkey checks; its metadata service, which fetches, is
   // not used) are pure computation on the values they are given; ua-parser-js names a device from a
   // user-agent string, nothing more.
-  const allowedPackages = /^(node:|@zxcvbn-ts\/language-common$|otplib$|@simplewebauthn\/server$|ua-parser-js$)/;
+  const allowedPackages =
+    /^(node:|@zxcvbn-ts\/language-common$|otplib$|@simplewebauthn\/server$|ua-parser-js$)/;
   for (const file of await sourceFiles(path.join(serverDir, 'auth'))) {
     for (const specifier of await importsOf(file)) {
       if (!specifier.startsWith('.')) {
