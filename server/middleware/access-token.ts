@@ -1,8 +1,8 @@
 import type { Context, Middleware } from 'koa';
 import { touchSession } from '../auth/account-centre.js';
+import { authenticate } from '../auth/sessions.js';
 import { looksLikeToken } from '../auth/tokens.js';
 import type { AuthDeps, Authenticated } from '../auth/types.js';
-import { authenticate } from '../auth/users.js';
 import { pageSessionToken } from './page-session.js';
 
 /** Where the request's token came from; the session one is the only one tied to a browser cookie. */

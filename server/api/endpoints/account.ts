@@ -1,6 +1,6 @@
+import { deleteAccount, updateProfile } from '../../auth/account.js';
 import { AuthError } from '../../auth/errors.js';
 import type { AuthDeps } from '../../auth/types.js';
-import { deleteAccount, updateProfile } from '../../auth/users.js';
 import { endPageSession } from '../../middleware/page-session.js';
 import { identifierKey, mailKey } from '../../middleware/rate-limit.js';
 import { defineEndpoint } from '../endpoint.js';

@@ -1,5 +1,6 @@
+import { changePassword } from '../../auth/password-change.js';
+import { isResetTokenValid, requestPasswordReset, resetPassword } from '../../auth/password-reset.js';
 import type { AuthDeps } from '../../auth/types.js';
-import { changePassword, isResetTokenValid, requestPasswordReset, resetPassword } from '../../auth/users.js';
 import { endPageSession, pageSessionToken } from '../../middleware/page-session.js';
 import { identifierKey, type Limiter, mailKey } from '../../middleware/rate-limit.js';
 import { defineEndpoint } from '../endpoint.js';

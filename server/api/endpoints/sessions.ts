@@ -1,7 +1,12 @@
-import { logInSteps } from '../../auth/sessions.js';
+import {
+  listAccessTokens,
+  logInSteps,
+  logOut,
+  logOutEverywhere,
+  revokeAccessToken,
+} from '../../auth/sessions.js';
 import { SecondFactorRequired } from '../../auth/two-factor-login.js';
 import type { AuthDeps } from '../../auth/types.js';
-import { listAccessTokens, logOut, logOutEverywhere, revokeAccessToken } from '../../auth/users.js';
 import type { RequestAuth } from '../../middleware/access-token.js';
 import { refuse } from '../../middleware/http-error.js';
 import { endPageSession } from '../../middleware/page-session.js';

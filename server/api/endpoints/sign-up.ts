@@ -1,6 +1,7 @@
 import { AuthError } from '../../auth/errors.js';
+import { signUp } from '../../auth/sign-up.js';
 import type { AuthDeps } from '../../auth/types.js';
-import { signUp, verifyEmail } from '../../auth/users.js';
+import { verifyEmail } from '../../auth/verification.js';
 import { refuse } from '../../middleware/http-error.js';
 import { mailKey } from '../../middleware/rate-limit.js';
 import { safeRedirectPath } from '../../middleware/safe-redirect.js';
