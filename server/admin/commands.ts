@@ -8,8 +8,7 @@ import {
   setAccountDisabled,
   verifyAccount,
 } from '../auth/admin.js';
-import { exportUsers, importLb3 } from '../auth/admin-import.js';
-import { isDisabled } from '../auth/admin-store.js';
+import { type AccountView, exportUsers, importLb3, viewAccount } from '../auth/admin-import.js';
 import { AuthError } from '../auth/errors.js';
 import { listAccessTokens } from '../auth/sessions.js';
 import type { AuthDeps } from '../auth/types.js';
@@ -62,21 +61,7 @@ function wordsOf(error: AuthError): string {
   return error.code;
 }
 
-/** What an account looks like to the operator: never its hash. */
-function view(user: UserRecord) {
-  return {
-    id: user.id,
-    email: user.email,
-    username: user.username,
-    emailVerified: user.emailVerified,
-    disabled: isDisabled(user),
-    pendingEmail: user.pendingEmail,
-    created: user.created,
-    passwordChanged: user.passwordChanged,
-  };
-}
-
-type View = ReturnType<typeof view>;
+type View = AccountView;
 
 const USER_COLUMNS = [
   { header: 'ID', value: (row: View) => row.id },
@@ -94,7 +79,7 @@ function accountLine(verb: string, user: UserRecord): string {
 async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): Promise<CommandResult> {
   switch (command.name) {
     case 'users list': {
-      const users = (await listAccounts(deps, command)).map(view);
+      const users = (await listAccounts(deps, command)).map(viewAccount);
       return { data: users, text: formatTable(USER_COLUMNS, users, '(no accounts)') };
     }
     case 'users show': {
@@ -114,7 +99,7 @@ async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): 
           ip: meta.ip ?? null,
         };
       });
-      const shown = view(user);
+      const shown = viewAccount(user);
       const rows: [string, string | number | boolean | null][] = Object.entries(shown);
       const text =
         formatTable(
@@ -152,18 +137,18 @@ async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): 
         : command.verified
           ? 'email marked verified'
           : 'a verification link was emailed';
-      return { data: view(user), text: `${accountLine('Created', user).trimEnd()}: ${note}\n` };
+      return { data: viewAccount(user), text: `${accountLine('Created', user).trimEnd()}: ${note}\n` };
     }
     case 'users verify': {
       const user = await verifyAccount(deps, await requireAccount(deps, command));
-      return { data: view(user), text: accountLine('Verified', user) };
+      return { data: viewAccount(user), text: accountLine('Verified', user) };
     }
     case 'users reset-link': {
       const user = await requireAccount(deps, command);
       const { link } = await resetLinkFor(deps, user, { print: command.print });
       // A printed link is logged in the account's security activity (auth/admin.ts).
       return {
-        data: { ...view(user), link, emailed: link === null },
+        data: { ...viewAccount(user), link, emailed: link === null },
         text: link ? `${link}\n` : accountLine('Emailed a reset link to', user),
       };
     }
@@ -171,7 +156,7 @@ async function run(deps: AuthDeps, command: AdminCommand, input: CommandInput): 
     case 'users enable': {
       const disable = command.name === 'users disable';
       const user = await setAccountDisabled(deps, await requireAccount(deps, command), disable);
-      return { data: view(user), text: accountLine(disable ? 'Disabled' : 'Enabled', user) };
+      return { data: viewAccount(user), text: accountLine(disable ? 'Disabled' : 'Enabled', user) };
     }
     case 'users delete': {
       const user = await requireAccount(deps, command);

@@ -189,7 +189,8 @@ async function predictOutcomes(deps: AuthDeps, rows: readonly ImportedUser[]): P
  * One exported account. The hash goes under LoopBack 3's name, `password`, so an export taken
  * with hashes is itself a file `import lb3` reads (a move between stores keeps logins working).
  */
-export type ExportedUser = {
+/** What an account looks like to the operator (the CLI's tables, export): never its hash. */
+export type AccountView = {
   id: number;
   email: string;
   username: string | null;
@@ -198,8 +199,24 @@ export type ExportedUser = {
   pendingEmail: string | null;
   created: string;
   passwordChanged: string;
-  password?: string;
 };
+
+/** An account as `export` writes it: the operator's view, and its hash when asked. */
+export type ExportedUser = AccountView & { password?: string };
+
+/** The operator's view of an account. */
+export function viewAccount(user: UserRecord): AccountView {
+  return {
+    id: user.id,
+    email: user.email,
+    username: user.username,
+    emailVerified: user.emailVerified,
+    disabled: isDisabled(user),
+    pendingEmail: user.pendingEmail,
+    created: user.created,
+    passwordChanged: user.passwordChanged,
+  };
+}
 
 /** Every account, by id; hashes only when asked (a backup that can restore logins). */
 export async function exportUsers(
@@ -207,19 +224,9 @@ export async function exportUsers(
   options: { withPasswordHashes: boolean },
 ): Promise<ExportedUser[]> {
   const users = await listAccounts(deps);
-  return users.map((user: UserRecord) => {
-    const hash = user.passwordHash;
-    return {
-      id: user.id,
-      email: user.email,
-      username: user.username,
-      emailVerified: user.emailVerified,
-      disabled: isDisabled(user),
-      pendingEmail: user.pendingEmail,
-      created: user.created,
-      passwordChanged: user.passwordChanged,
-      // An account without a password (a provider's sign-in only) has no hash to export.
-      ...(options.withPasswordHashes && hash ? { password: hash } : {}),
-    };
-  });
+  return users.map((user: UserRecord) => ({
+    ...viewAccount(user),
+    // An account without a password (a provider's sign-in only) has no hash to export.
+    ...(options.withPasswordHashes && user.passwordHash ? { password: user.passwordHash } : {}),
+  }));
 }

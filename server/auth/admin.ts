@@ -4,11 +4,11 @@ import { recordActivity } from './activity.js';
 import { adminStore, isDisabled } from './admin-store.js';
 import { emailKey } from './canonical.js';
 import { commit } from './commit.js';
-import { type FieldProblems, invalidInput, userNotFound } from './errors.js';
+import { invalidInput, userNotFound } from './errors.js';
 import { linkToken, newMail } from './outgoing-mail.js';
 import { issueToken } from './tokens.js';
 import type { AuthDeps } from './types.js';
-import { checkEmail, checkPassword, checkUsername, throwIfProblems } from './validation.js';
+import { checkNewAccount } from './validation.js';
 
 /**
  * The operator's rules (issue 18): what `npm run admin` does to accounts, whichever process runs
@@ -73,23 +73,7 @@ export type NewAccount = {
  * @throws VALIDATION_ERROR (email, username, password problems; uniqueness), PASSWORD_TOO_LONG
  */
 export async function createAccount(deps: AuthDeps, input: NewAccount): Promise<UserRecord> {
-  const problems: FieldProblems = {};
-  const email = checkEmail(input.email, problems);
-  const username = checkUsername(input.username, problems);
-  if (input.password !== null) {
-    const error = checkPassword(
-      deps,
-      input.password,
-      email?.address ?? input.email,
-      username?.name,
-      problems,
-    );
-    if (error) throw error;
-  }
-  throwIfProblems(problems);
-  if (!email || username === undefined) throw invalidInput(problems);
-  if (username && (await deps.store.findUserByUsernameKey(username.key)))
-    throw invalidInput({ username: ['uniqueness'] });
+  const { email, username } = await checkNewAccount(deps, input);
   if (await deps.store.findUserByEmailKey(email.key)) throw invalidInput({ email: ['uniqueness'] });
 
   const invite = input.password === null;

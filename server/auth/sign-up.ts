@@ -1,10 +1,10 @@
 import { StoreConflictError, type UserRecord } from '../store/store.js';
 import { emailKey, usernameKey } from './canonical.js';
 import { answerNoSoonerThan, commit } from './commit.js';
-import { type FieldProblems, invalidInput } from './errors.js';
+import { invalidInput } from './errors.js';
 import { linkToken, newMail, signInLink } from './outgoing-mail.js';
 import type { AuthDeps, SignUpInput, TakenPolicy } from './types.js';
-import { checkEmail, checkPassword, checkUsername, throwIfProblems } from './validation.js';
+import { checkNewAccount } from './validation.js';
 
 /** Default constant-time floor for resend and reset (see AuthSettings.answerFloorMs). */
 export const DEFAULT_ANSWER_FLOOR_MS = 50;
@@ -24,22 +24,7 @@ export async function signUp(
   input: SignUpInput,
   onTaken: TakenPolicy,
 ): Promise<UserRecord | null> {
-  const problems: FieldProblems = {};
-  const email = checkEmail(input.email, problems);
-  const username = checkUsername(input.username, problems);
-  const passwordError = checkPassword(
-    deps,
-    input.password,
-    email?.address ?? input.email,
-    username?.name,
-    problems,
-  );
-  if (passwordError) throw passwordError;
-  throwIfProblems(problems);
-  if (!email || username === undefined) throw invalidInput(problems);
-
-  if (username && (await deps.store.findUserByUsernameKey(username.key)))
-    throw invalidInput({ username: ['uniqueness'] });
+  const { email, username } = await checkNewAccount(deps, input);
   const emailOwner = await deps.store.findUserByEmailKey(email.key);
   if (emailOwner && onTaken === 'reject') throw invalidInput({ email: ['uniqueness'] });
 

@@ -59,3 +59,33 @@ export function checkPassword(
 export function throwIfProblems(problems: FieldProblems): void {
   if (Object.keys(problems).length > 0) throw invalidInput(problems);
 }
+
+/**
+ * The checks every new account passes, whoever creates it (sign-up, the operator): canonical
+ * email and username, the password policy (none for an invitation), then the username's
+ * uniqueness. The email's uniqueness is left to the caller: sign-up must not reveal it.
+ * @throws VALIDATION_ERROR (every field problem at once; a taken username), PASSWORD_TOO_LONG
+ */
+export async function checkNewAccount(
+  deps: AuthDeps,
+  input: { email: string; username?: string | null | undefined; password: string | null },
+): Promise<{ email: CanonicalEmail; username: CanonicalUsername | null }> {
+  const problems: FieldProblems = {};
+  const email = checkEmail(input.email, problems);
+  const username = checkUsername(input.username, problems);
+  if (input.password !== null) {
+    const error = checkPassword(
+      deps,
+      input.password,
+      email?.address ?? input.email,
+      username?.name,
+      problems,
+    );
+    if (error) throw error;
+  }
+  throwIfProblems(problems);
+  if (!email || username === undefined) throw invalidInput(problems);
+  if (username && (await deps.store.findUserByUsernameKey(username.key)))
+    throw invalidInput({ username: ['uniqueness'] });
+  return { email, username };
+}

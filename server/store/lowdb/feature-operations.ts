@@ -10,7 +10,7 @@ import { identityKey } from './feature-indexes.js';
 import { importOperations } from './import-operations.js';
 import type { StoreIndexes } from './indexes.js';
 import type { Persistence } from './operations.js';
-import { activityChanges, checkUnique, guardedUser, planUserWrite, queuedMail } from './user-writes.js';
+import { activityChanges, guardedUser, planNewUser, planUserWrite } from './user-writes.js';
 
 /** Commits already planned changes: apply to the indexes, then wait until they are durable. */
 export type Commit = (changes: readonly StoreChange[]) => Promise<void>;
@@ -110,30 +110,9 @@ export function createFeatureOperations(
       persistence.admit();
       if (features.identities.has(identityKey(identityInput.issuer, identityInput.subject)))
         throw new StoreConflictError('identity');
-      const id = indexes.nextUserId;
-      const user: UserRecord = {
-        ...input,
-        id,
-        pendingEmail: null,
-        pendingEmailKey: null,
-        passwordChanged: input.created,
-        version: 1,
-      };
-      checkUnique(indexes, user);
-      const extra = effects?.(id) ?? {};
-      const changes: StoreChange[] = [
-        { type: 'putUser', user },
-        { type: 'putIdentity', identity: { ...identityInput, userId: id } },
-      ];
-      for (const token of extra.issue ?? [])
-        changes.push({ type: 'putToken', token: { ...token, userId: id } });
-      (extra.mail ?? []).forEach((mail, index) => {
-        changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, id) });
-      });
-      if (extra.activity) {
-        const { entries, keepAtMost } = extra.activity;
-        changes.push(...activityChanges(indexes, id, entries, keepAtMost).changes);
-      }
+      const { user, changes } = planNewUser(indexes, input, effects);
+      // The identity right after its user, as the journal replays them.
+      changes.splice(1, 0, { type: 'putIdentity', identity: { ...identityInput, userId: user.id } });
       await commit(changes);
       return user;
     },

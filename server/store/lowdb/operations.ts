@@ -5,13 +5,12 @@ import {
   StoreConflictError,
   type TokenRecord,
   tokenExpiresAt,
-  type UserRecord,
 } from '../store.js';
 import type { StoreChange } from './changes.js';
 import { createFeatureOperations } from './feature-operations.js';
 import type { StoreIndexes } from './indexes.js';
 import { createMailOperations } from './mail-operations.js';
-import { activityChanges, checkUnique, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
+import { planNewUser, planUserWrite, selectTokens } from './user-writes.js';
 
 /** Tokens examined between two yields of the sweep: ~1 ms of work each. */
 const SWEEP_SLICE = 5000;
@@ -65,35 +64,9 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
 
     async createUser(input, effects) {
       persistence.admit();
-      const id = indexes.nextUserId;
-      const created: UserRecord = {
-        ...input,
-        id,
-        pendingEmail: null,
-        pendingEmailKey: null,
-        passwordChanged: input.created,
-        version: 1,
-      };
-      checkUnique(indexes, created);
-      const extra = effects?.(id) ?? {};
-      if (
-        (extra.issue ?? []).some(
-          (token) => token.id !== undefined && indexes.features.tokenHashById.has(token.id),
-        )
-      )
-        throw new StoreConflictError('token');
-      const changes: StoreChange[] = [{ type: 'putUser', user: created }];
-      for (const token of extra.issue ?? [])
-        changes.push({ type: 'putToken', token: { ...token, userId: id } });
-      (extra.mail ?? []).forEach((mail, index) => {
-        changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, id) });
-      });
-      if (extra.activity) {
-        const { entries, keepAtMost } = extra.activity;
-        changes.push(...activityChanges(indexes, id, entries, keepAtMost).changes);
-      }
+      const { user, changes } = planNewUser(indexes, input, effects);
       await commit(changes);
-      return created;
+      return user;
     },
     async setPassword(userId, change, effects = {}) {
       persistence.admit();

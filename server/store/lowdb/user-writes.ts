@@ -1,9 +1,11 @@
 import {
   type ActivityRecord,
+  type CreationEffects,
   type MailRecord,
   type NewActivity,
   type NewMail,
   type NewToken,
+  type NewUser,
   StoreConflictError,
   type TokenRecord,
   type TokenSelection,
@@ -164,4 +166,43 @@ function oldestBeyond(
 /** A new token's record as stored, for callers that build one outside a plan. */
 export function tokenOf(userId: UserId, token: NewToken): TokenRecord {
   return { ...token, userId };
+}
+
+/**
+ * Plans a new account: its record (the next id), the uniqueness checks, and the journal changes of
+ * the effects that come with it (its first tokens, mail and activity), so every way of creating a
+ * user (createUser, createUserWithIdentity) checks and writes the same.
+ */
+export function planNewUser(
+  indexes: StoreIndexes,
+  input: NewUser,
+  effects: ((id: UserId) => CreationEffects) | undefined,
+): { user: UserRecord; changes: StoreChange[] } {
+  const id = indexes.nextUserId;
+  const user: UserRecord = {
+    ...input,
+    id,
+    pendingEmail: null,
+    pendingEmailKey: null,
+    passwordChanged: input.created,
+    version: 1,
+  };
+  checkUnique(indexes, user);
+  const extra = effects?.(id) ?? {};
+  if (
+    (extra.issue ?? []).some(
+      (token) => token.id !== undefined && indexes.features.tokenHashById.has(token.id),
+    )
+  )
+    throw new StoreConflictError('token');
+  const changes: StoreChange[] = [{ type: 'putUser', user }];
+  for (const token of extra.issue ?? []) changes.push({ type: 'putToken', token: { ...token, userId: id } });
+  (extra.mail ?? []).forEach((mail, index) => {
+    changes.push({ type: 'putMail', mail: queuedMail(indexes, mail, index, id) });
+  });
+  if (extra.activity) {
+    const { entries, keepAtMost } = extra.activity;
+    changes.push(...activityChanges(indexes, id, entries, keepAtMost).changes);
+  }
+  return { user, changes };
 }
