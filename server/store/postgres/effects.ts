@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import {
+  type ActivityRecord,
   type MailRecord,
+  type NewActivity,
   type NewMail,
   type NewToken,
   StoreConflictError,
@@ -10,7 +12,7 @@ import {
   type UserId,
   type WriteEffects,
 } from '../store.js';
-import { type MailRow, toMail, USER_COLUMNS, type UserRow } from './rows.js';
+import { type ActivityRow, type MailRow, toActivity, toMail, USER_COLUMNS, type UserRow } from './rows.js';
 
 /**
  * Locks the user's row for the rest of the transaction, so writes to one account land one after
@@ -66,11 +68,25 @@ export async function revokeSelected(
   return result.rowCount ?? 0;
 }
 
+/** Adds the user's tokens with their metadata (a public id already taken: the 'token' conflict). */
 export async function insertTokens(client: pg.PoolClient, userId: UserId, tokens: readonly NewToken[]) {
   for (const token of tokens) {
     await client.query(
-      'INSERT INTO tokens (hash, user_id, kind, created, ttl, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-      [token.hash, userId, token.kind, token.created, token.ttl, token.expiresAt],
+      `INSERT INTO tokens (hash, user_id, kind, created, ttl, expires_at, public_id, last_used, ip, user_agent, session)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        token.hash,
+        userId,
+        token.kind,
+        token.created,
+        token.ttl,
+        token.expiresAt,
+        token.id ?? null,
+        token.lastUsed ?? null,
+        token.ip ?? null,
+        token.userAgent ?? null,
+        token.session ?? null,
+      ],
     );
   }
 }
@@ -103,23 +119,76 @@ export async function insertMail(
   return queued;
 }
 
-/** What follows the user's own change, in the documented order: revoke, issue, mail. */
+/**
+ * Appends the user's entries and drops their oldest beyond `keepAtMost`, on a user row the caller
+ * has locked (so two writes to one account never both see room for one more). When even the new
+ * entries exceed the cap, the oldest of them are never written, as on lowdb.
+ */
+export async function appendEntries(
+  client: pg.PoolClient,
+  userId: UserId,
+  entries: readonly NewActivity[],
+  keepAtMost: number,
+): Promise<ActivityRecord[]> {
+  const cap = Math.max(0, keepAtMost);
+  if (cap === 0) {
+    await client.query('DELETE FROM activity WHERE user_id = $1', [userId]);
+    return [];
+  }
+  const kept = entries.slice(Math.max(0, entries.length - cap));
+  const appended: ActivityRecord[] = [];
+  for (const entry of kept) {
+    const result = await client.query<ActivityRow>(
+      `INSERT INTO activity (user_id, at, type, method, ip, device, detail)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [
+        userId,
+        entry.at,
+        entry.type,
+        entry.method ?? null,
+        entry.ip ?? null,
+        entry.device ?? null,
+        entry.detail === undefined ? null : JSON.stringify(entry.detail),
+      ],
+    );
+    appended.push(toActivity(result.rows[0]!));
+  }
+  // The (user_id, id) index walks this user's newest `cap` entries; everything older goes.
+  await client.query(
+    `DELETE FROM activity WHERE user_id = $1 AND id < COALESCE(
+       (SELECT id FROM activity WHERE user_id = $1 ORDER BY id DESC OFFSET $2 - 1 LIMIT 1), 0)`,
+    [userId, cap],
+  );
+  return appended;
+}
+
+/** What follows the user's own change, in the documented order: revoke, issue, mail, activity. */
 export async function applyFollowingEffects(
   client: pg.PoolClient,
   userId: UserId,
-  effects: Pick<WriteEffects, 'revoke' | 'issue' | 'mail'> | undefined,
+  effects: Pick<WriteEffects, 'revoke' | 'issue' | 'mail' | 'activity'> | undefined,
 ): Promise<void> {
   if (!effects) return;
   if (effects.revoke) await revokeSelected(client, userId, effects.revoke);
   if (effects.issue) await insertTokens(client, userId, effects.issue);
   if (effects.mail) await insertMail(client, userId, effects.mail);
+  if (effects.activity)
+    await appendEntries(client, userId, effects.activity.entries, effects.activity.keepAtMost);
 }
 
-/** A unique index broken by the write, as the store's conflict (email or username); else null. */
+/** The unique indexes whose violation is a conflict the domain understands, by constraint name. */
+const CONFLICTS: Record<string, StoreConflictError['field']> = {
+  users_email_key: 'email',
+  users_username_key: 'username',
+  tokens_public_id: 'token',
+  identities_issuer_subject: 'identity',
+  passkeys_credential_id: 'passkey',
+};
+
+/** A unique index broken by the write (another instance won a race), as the store's conflict; else null. */
 export function conflictOf(error: unknown): StoreConflictError | null {
   const fields = error as { code?: unknown; constraint?: unknown } | null;
-  if (fields?.code !== '23505') return null;
-  if (fields.constraint === 'users_email_key') return new StoreConflictError('email');
-  if (fields.constraint === 'users_username_key') return new StoreConflictError('username');
-  return null;
+  if (fields?.code !== '23505' || typeof fields.constraint !== 'string') return null;
+  const field = CONFLICTS[fields.constraint];
+  return field ? new StoreConflictError(field) : null;
 }

@@ -85,4 +85,76 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rate_limits_expire ON rate_limits (expire);
     `,
   },
+  {
+    version: 3,
+    name: 'sessions, activity, identities, second factors and disabled accounts',
+    // The Stage B records (issues 14, 16, 17, 18). Every table that belongs to a user cascades on
+    // the user's delete, so deleteUser stays one statement and no instance ever sees an orphan.
+    // - tokens: the public id (LoopBack's `:fk`) is unique so revoke-by-id names one token; its
+    //   violation is the store's 'token' conflict. 'mfa' joins the kinds.
+    // - two-factor lives on the user row: its writes bump `version` with it, and acceptTotpStep /
+    //   spendRecoveryCode are each one guarded UPDATE of that row (the row lock picks one winner).
+    // - activity: ids from one identity sequence (the paging cursor); (user_id, id) serves a user's
+    //   newest-first page and the per-account cap, `at` the age sweep.
+    sql: `
+      ALTER TABLE tokens DROP CONSTRAINT tokens_kind_check;
+      ALTER TABLE tokens ADD CONSTRAINT tokens_kind_check
+        CHECK (kind IN ('access', 'reset', 'verify', 'email-confirm', 'email-cancel', 'mfa'));
+      ALTER TABLE tokens
+        ADD COLUMN public_id text,
+        ADD COLUMN last_used timestamptz,
+        ADD COLUMN ip text,
+        ADD COLUMN user_agent text,
+        ADD COLUMN session text CHECK (session IN ('browser', 'api'));
+      CREATE UNIQUE INDEX tokens_public_id ON tokens (public_id);
+
+      ALTER TABLE users
+        ADD COLUMN disabled boolean NOT NULL DEFAULT false,
+        ADD COLUMN totp_secret text,
+        ADD COLUMN totp_last_step bigint,
+        ADD COLUMN totp_enabled_at timestamptz,
+        ADD COLUMN recovery_code_hashes text[] NOT NULL DEFAULT '{}',
+        ADD COLUMN user_handle text;
+
+      CREATE TABLE passkeys (
+        credential_id text CONSTRAINT passkeys_credential_id PRIMARY KEY,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        public_key text NOT NULL,
+        counter bigint NOT NULL,
+        transports text[] NOT NULL DEFAULT '{}',
+        device_type text NOT NULL CHECK (device_type IN ('singleDevice', 'multiDevice')),
+        backed_up boolean NOT NULL,
+        name text NOT NULL,
+        created timestamptz NOT NULL,
+        last_used timestamptz
+      );
+      CREATE INDEX passkeys_user ON passkeys (user_id, created, seq);
+
+      CREATE TABLE identities (
+        issuer text NOT NULL,
+        subject text NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        provider_id text NOT NULL,
+        email text,
+        linked_at timestamptz NOT NULL,
+        CONSTRAINT identities_issuer_subject PRIMARY KEY (issuer, subject)
+      );
+      CREATE INDEX identities_user ON identities (user_id, linked_at, seq);
+
+      CREATE TABLE activity (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        at timestamptz NOT NULL,
+        type text NOT NULL,
+        method text,
+        ip text,
+        device text,
+        detail jsonb
+      );
+      CREATE INDEX activity_user ON activity (user_id, id);
+      CREATE INDEX activity_at ON activity (at);
+    `,
+  },
 ];

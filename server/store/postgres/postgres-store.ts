@@ -1,14 +1,36 @@
 import type pg from 'pg';
-import { type Store, StoreCorruptError, StoreUnavailableError, type UserRecord } from '../store.js';
+import {
+  type FeatureStore,
+  type Store,
+  StoreCorruptError,
+  StoreUnavailableError,
+  type UserRecord,
+} from '../store.js';
+import { createActivity } from './activity.js';
+import { createAdmin } from './admin.js';
+import { createIdentities } from './identities.js';
 import { createMailQueue } from './mail-queue.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
-import { createPool, describeUrl, isUnavailable, type PoolOptions, queryOnce, storeError } from './pool.js';
-import { TOKEN_COLUMNS, type TokenRow, toToken, toUser, USER_COLUMNS, type UserRow } from './rows.js';
+import { createPasskeys } from './passkeys.js';
+import { createPool, describeUrl, isUnavailable, type PoolOptions, queryOnce } from './pool.js';
+import {
+  JOINED_USER_COLUMNS,
+  joinedUser,
+  TOKEN_COLUMNS,
+  type TokenRow,
+  toToken,
+  toUser,
+  USER_COLUMNS,
+  type UserRow,
+} from './rows.js';
+import { sweepUnderLock } from './sweep.js';
+import { createTwoFactor } from './two-factor.js';
+import { storeTransaction } from './user-change.js';
 import { createUserWrites } from './user-writes.js';
 
 /** The PostgreSQL store, with its pool for the shared rate limiter (one pool per instance). */
-export type PostgresStore = Store & { readonly pool: pg.Pool };
+export type PostgresStore = Store & FeatureStore & { readonly pool: pg.Pool };
 
 /**
  * Only one instance sweeps at a time: the others find the lock taken and skip their turn, instead
@@ -54,6 +76,7 @@ export async function createPostgresStore(url: string, options: PoolOptions = {}
     return row ? toUser(row) : null;
   };
 
+  const database = { pool, url, transaction: storeTransaction(pool, url) };
   return {
     pool,
     findUserById: (id) => userWhere('id = $1', id),
@@ -62,23 +85,13 @@ export async function createPostgresStore(url: string, options: PoolOptions = {}
 
     async findTokenWithUser(hash) {
       // One round trip for an authenticated request: the token and its user, joined.
-      const row = await one<TokenRow & { [K in keyof UserRow as `u_${K}`]: UserRow[K] }>(
-        `SELECT t.hash, t.user_id, t.kind, t.created, t.ttl, t.expires_at,
-                u.id AS u_id, u.email AS u_email, u.email_key AS u_email_key, u.username AS u_username,
-                u.username_key AS u_username_key, u.password_hash AS u_password_hash,
-                u.email_verified AS u_email_verified, u.pending_email AS u_pending_email,
-                u.pending_email_key AS u_pending_email_key, u.created AS u_created,
-                u.password_changed AS u_password_changed, u.version AS u_version
+      const row = await one<TokenRow & Record<string, unknown>>(
+        `SELECT t.hash, t.user_id, t.kind, t.created, t.ttl, t.expires_at, t.public_id, t.last_used,
+                t.ip, t.user_agent, t.session, ${JOINED_USER_COLUMNS}
          FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`,
         [hash],
       );
-      if (!row) return null;
-      const user = Object.fromEntries(
-        Object.entries(row)
-          .filter(([key]) => key.startsWith('u_'))
-          .map(([key, value]) => [key.slice(2), value]),
-      ) as UserRow;
-      return { token: toToken(row), user: toUser(user) };
+      return row ? { token: toToken(row), user: joinedUser(row) } : null;
     },
 
     async listUserTokens(userId) {
@@ -93,29 +106,16 @@ export async function createPostgresStore(url: string, options: PoolOptions = {}
 
     ...createUserWrites(pool, url),
     ...createMailQueue(pool, url),
+    ...createActivity(database),
+    ...createIdentities(database),
+    ...createTwoFactor(database),
+    ...createPasskeys(database),
+    ...createAdmin(database),
 
-    async sweepExpiredTokens(now) {
-      const client = await pool.connect().catch((error: unknown) => {
-        throw storeError(error, url);
-      });
-      try {
-        await client.query('BEGIN');
-        const locked = await client.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_xact_lock($1) AS locked',
-          [SWEEP_LOCK_KEY],
-        );
-        const swept = locked.rows[0]?.locked
-          ? await client.query('DELETE FROM tokens WHERE expires_at < $1', [now.toISOString()])
-          : { rowCount: 0 };
-        await client.query('COMMIT');
-        return swept.rowCount ?? 0;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw storeError(error, url);
-      } finally {
-        client.release();
-      }
-    },
+    sweepExpiredTokens: (now) =>
+      sweepUnderLock(pool, url, SWEEP_LOCK_KEY, 'DELETE FROM tokens WHERE expires_at < $1', [
+        now.toISOString(),
+      ]),
 
     async close() {
       await pool.end();

@@ -1,4 +1,12 @@
-import type { MailRecord, TokenKind, TokenRecord, UserRecord } from '../store.js';
+import type {
+  ActivityRecord,
+  IdentityRecord,
+  MailRecord,
+  PasskeyRecord,
+  TokenKind,
+  TokenRecord,
+  UserRecord,
+} from '../store.js';
 
 /** A users row as pg returns it: bigint as a string, timestamptz as a Date. */
 export type UserRow = {
@@ -14,6 +22,12 @@ export type UserRow = {
   created: Date;
   password_changed: Date;
   version: number;
+  disabled: boolean;
+  totp_secret: string | null;
+  totp_last_step: string | null;
+  totp_enabled_at: Date | null;
+  recovery_code_hashes: string[];
+  user_handle: string | null;
 };
 
 export type TokenRow = {
@@ -23,6 +37,11 @@ export type TokenRow = {
   created: Date;
   ttl: number;
   expires_at: Date;
+  public_id: string | null;
+  last_used: Date | null;
+  ip: string | null;
+  user_agent: string | null;
+  session: 'browser' | 'api' | null;
 };
 
 export type MailRow = {
@@ -43,9 +62,77 @@ export type MailRow = {
   claimed_until: Date | null;
 };
 
-export const USER_COLUMNS =
-  'id, email, email_key, username, username_key, password_hash, email_verified, pending_email, pending_email_key, created, password_changed, version';
-export const TOKEN_COLUMNS = 'hash, user_id, kind, created, ttl, expires_at';
+export type PasskeyRow = {
+  credential_id: string;
+  user_id: string;
+  public_key: string;
+  counter: string;
+  transports: string[];
+  device_type: PasskeyRecord['deviceType'];
+  backed_up: boolean;
+  name: string;
+  created: Date;
+  last_used: Date | null;
+};
+
+export type IdentityRow = {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  provider_id: string;
+  email: string | null;
+  linked_at: Date;
+};
+
+export type ActivityRow = {
+  id: string;
+  user_id: string;
+  at: Date;
+  type: string;
+  method: string | null;
+  ip: string | null;
+  device: string | null;
+  detail: Record<string, string> | null;
+};
+
+const USER_FIELDS = [
+  'id',
+  'email',
+  'email_key',
+  'username',
+  'username_key',
+  'password_hash',
+  'email_verified',
+  'pending_email',
+  'pending_email_key',
+  'created',
+  'password_changed',
+  'version',
+  'disabled',
+  'totp_secret',
+  'totp_last_step',
+  'totp_enabled_at',
+  'recovery_code_hashes',
+  'user_handle',
+] as const satisfies readonly (keyof UserRow)[];
+
+export const USER_COLUMNS = USER_FIELDS.join(', ');
+export const TOKEN_COLUMNS =
+  'hash, user_id, kind, created, ttl, expires_at, public_id, last_used, ip, user_agent, session';
+export const PASSKEY_COLUMNS =
+  'credential_id, user_id, public_key, counter, transports, device_type, backed_up, name, created, last_used';
+
+/** The user's columns of table alias `u`, each named `u_COLUMN`: for a join that returns both. */
+export const JOINED_USER_COLUMNS = USER_FIELDS.map((field) => `u.${field} AS u_${field}`).join(', ');
+
+/** A joined row's user part (the `u_` columns of JOINED_USER_COLUMNS). */
+export function joinedUser(row: Record<string, unknown>): UserRecord {
+  return toUser(
+    Object.fromEntries(USER_FIELDS.map((field) => [field, row[`u_${field}`]])) as unknown as UserRow,
+  );
+}
+
+const iso = (value: Date | null): string | null => value?.toISOString() ?? null;
 
 /** Ids are bigint in the database; within 2^53 they are exact JavaScript numbers. */
 export function toUser(row: UserRow): UserRecord {
@@ -62,9 +149,18 @@ export function toUser(row: UserRow): UserRecord {
     created: row.created.toISOString(),
     passwordChanged: row.password_changed.toISOString(),
     version: row.version,
+    disabled: row.disabled,
+    twoFactor: Object.freeze({
+      totpSecret: row.totp_secret,
+      totpLastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
+      totpEnabledAt: iso(row.totp_enabled_at),
+      recoveryCodeHashes: Object.freeze([...row.recovery_code_hashes]),
+      userHandle: row.user_handle,
+    }),
   });
 }
 
+/** A token; the metadata columns appear only when set, as on lowdb (a reset token carries none). */
 export function toToken(row: TokenRow): TokenRecord {
   return Object.freeze({
     hash: row.hash,
@@ -73,6 +169,11 @@ export function toToken(row: TokenRow): TokenRecord {
     created: row.created.toISOString(),
     ttl: row.ttl,
     expiresAt: row.expires_at.toISOString(),
+    ...(row.public_id === null ? {} : { id: row.public_id }),
+    ...(row.last_used === null ? {} : { lastUsed: row.last_used.toISOString() }),
+    ...(row.ip === null ? {} : { ip: row.ip }),
+    ...(row.user_agent === null ? {} : { userAgent: row.user_agent }),
+    ...(row.session === null ? {} : { session: row.session }),
   });
 }
 
@@ -92,6 +193,46 @@ export function toMail(row: MailRow): MailRecord {
     nextAttempt: row.next_attempt.toISOString(),
     lastError: row.last_error,
     claim: row.claim,
-    claimedUntil: row.claimed_until?.toISOString() ?? null,
+    claimedUntil: iso(row.claimed_until),
+  });
+}
+
+export function toPasskey(row: PasskeyRow): PasskeyRecord {
+  return Object.freeze({
+    credentialId: row.credential_id,
+    userId: Number(row.user_id),
+    publicKey: row.public_key,
+    counter: Number(row.counter),
+    transports: Object.freeze([...row.transports]),
+    deviceType: row.device_type,
+    backedUp: row.backed_up,
+    name: row.name,
+    created: row.created.toISOString(),
+    lastUsed: iso(row.last_used),
+  });
+}
+
+export function toIdentity(row: IdentityRow): IdentityRecord {
+  return Object.freeze({
+    userId: Number(row.user_id),
+    providerId: row.provider_id,
+    issuer: row.issuer,
+    subject: row.subject,
+    email: row.email,
+    linkedAt: row.linked_at.toISOString(),
+  });
+}
+
+/** An activity entry; the optional fields appear only when set, as the domain wrote them. */
+export function toActivity(row: ActivityRow): ActivityRecord {
+  return Object.freeze({
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    at: row.at.toISOString(),
+    type: row.type,
+    ...(row.method === null ? {} : { method: row.method }),
+    ...(row.ip === null ? {} : { ip: row.ip }),
+    ...(row.device === null ? {} : { device: row.device }),
+    ...(row.detail === null ? {} : { detail: Object.freeze({ ...row.detail }) }),
   });
 }

@@ -1,8 +1,6 @@
 import type pg from 'pg';
 import {
-  type CreationEffects,
   type NewToken,
-  type NewUser,
   type ProfileChange,
   type Store,
   StoreConflictError,
@@ -11,18 +9,10 @@ import {
   type UserRecord,
   type WriteEffects,
 } from '../store.js';
-import {
-  applyFollowingEffects,
-  checkGuard,
-  conflictOf,
-  insertMail,
-  insertTokens,
-  lockUser,
-  revokeSelected,
-  spendOwnToken,
-} from './effects.js';
-import { inTransaction, queryOnce } from './pool.js';
-import { TOKEN_COLUMNS, type TokenRow, toToken, toUser, USER_COLUMNS, type UserRow } from './rows.js';
+import { applyFollowingEffects, checkGuard, lockUser, revokeSelected, spendOwnToken } from './effects.js';
+import { queryOnce } from './pool.js';
+import { TOKEN_COLUMNS, type TokenRow, toToken, type UserRow } from './rows.js';
+import { insertNewUser, lockGuarded, storeTransaction, type UserChange, writeLocked } from './user-change.js';
 
 type UserWrites = Pick<
   Store,
@@ -42,62 +32,21 @@ type UserWrites = Pick<
  * its guard, its change and its effects land together or not at all, whichever instance runs it.
  */
 export function createUserWrites(pool: pg.Pool, url: string): UserWrites {
-  const transaction = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    inTransaction(pool, url, work).catch((error: unknown) => {
-      throw conflictOf(error) ?? error;
-    });
+  const transaction = storeTransaction(pool, url);
 
-  /** Lock, guard, spend, change the row, then revoke / issue / mail: WriteEffects' order. */
+  /** Lock, guard, spend, change the row, then revoke / issue / mail / activity: WriteEffects' order. */
   const changeUser = (
     userId: UserId,
     effects: WriteEffects | undefined,
-    change: (row: UserRow) => { set: string; values: unknown[] },
+    change: (row: UserRow) => UserChange,
   ): Promise<UserRecord> =>
     transaction(async (client) => {
-      const row = await lockUser(client, userId);
-      if (!row) throw new StoreConflictError('user');
-      checkGuard(row, effects?.guard);
-      if (effects?.spend) await spendOwnToken(client, userId, effects.spend);
-      const { set, values } = change(row);
-      const updated = await client.query<UserRow>(
-        `UPDATE users SET ${set}, version = version + 1 WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-        [userId, ...values],
-      );
-      await applyFollowingEffects(client, userId, effects);
-      return toUser(updated.rows[0]!);
+      const row = await lockGuarded(client, userId, effects?.guard);
+      return writeLocked(client, userId, effects, change(row));
     });
 
   return {
-    createUser: (user: NewUser, effects?: (id: UserId) => CreationEffects) =>
-      transaction(async (client) => {
-        // Checked first so an ordinary "taken" answer does not burn an id from the sequence;
-        // the unique indexes still decide a true race (conflictOf maps their violation).
-        const taken = await client.query<{ email_key: string }>(
-          'SELECT email_key FROM users WHERE email_key = $1 OR username_key = $2 LIMIT 1',
-          [user.emailKey, user.usernameKey],
-        );
-        if (taken.rows[0]) {
-          throw new StoreConflictError(taken.rows[0].email_key === user.emailKey ? 'email' : 'username');
-        }
-        const inserted = await client.query<UserRow>(
-          `INSERT INTO users (email, email_key, username, username_key, password_hash, email_verified, created, password_changed)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ${USER_COLUMNS}`,
-          [
-            user.email,
-            user.emailKey,
-            user.username,
-            user.usernameKey,
-            user.passwordHash,
-            user.emailVerified,
-            user.created,
-          ],
-        );
-        const created = toUser(inserted.rows[0]!);
-        const extra = effects?.(created.id);
-        if (extra?.issue) await insertTokens(client, created.id, extra.issue);
-        if (extra?.mail) await insertMail(client, created.id, extra.mail);
-        return created;
-      }),
+    createUser: (user, effects) => transaction((client) => insertNewUser(client, user, effects)),
 
     setPassword: (userId, change, effects) =>
       changeUser(userId, effects, () => ({
@@ -135,9 +84,7 @@ export function createUserWrites(pool: pg.Pool, url: string): UserWrites {
 
     issueToken: (userId, token: NewToken, effects) =>
       transaction(async (client): Promise<TokenRecord> => {
-        const row = await lockUser(client, userId);
-        if (!row) throw new StoreConflictError('user');
-        checkGuard(row, effects?.guard);
+        await lockGuarded(client, userId, effects?.guard);
         if (effects?.spend) await spendOwnToken(client, userId, effects.spend);
         await applyFollowingEffects(client, userId, {
           ...effects,
