@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expiryOf, type NewToken, type UserRecord } from '../store/store.js';
 import { listAccounts } from './admin.js';
-import { adminStore, type ImportedUser, type ImportOutcome, isDisabled } from './admin-store.js';
+import { type ImportedUser, type ImportOutcome, isDisabled } from './admin-store.js';
 import { canonicalEmail, canonicalUsername } from './canonical.js';
 import { hashToken, looksLikeToken } from './tokens.js';
 import type { AuthDeps } from './types.js';
@@ -151,7 +151,7 @@ export async function importLb3(
 
   const outcomes = options.dryRun
     ? await predictOutcomes(deps, rows)
-    : await adminStore(deps.store).importUsers(rows, data.nextId ? { nextId: data.nextId } : {});
+    : await deps.store.importUsers(rows, data.nextId ? { nextId: data.nextId } : {});
   const rowById = new Map(rows.map((row) => [row.id, row]));
   for (const outcome of outcomes) {
     if (outcome.outcome === 'conflict') {

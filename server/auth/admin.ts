@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { UserId, UserRecord } from '../store/store.js';
 import { recordActivity } from './activity.js';
-import { adminStore, isDisabled } from './admin-store.js';
+import { isDisabled } from './admin-store.js';
 import { emailKey } from './canonical.js';
 import { commit } from './commit.js';
 import { invalidInput, userNotFound } from './errors.js';
@@ -40,7 +40,7 @@ export async function listAccounts(
   deps: AuthDeps,
   filter: { search?: string | null; unverified?: boolean } = {},
 ): Promise<UserRecord[]> {
-  const store = adminStore(deps.store);
+  const { store } = deps;
   const found: UserRecord[] = [];
   let after: UserId | undefined;
   for (;;) {
@@ -168,7 +168,7 @@ export async function setAccountDisabled(
   disabled: boolean,
 ): Promise<UserRecord> {
   if (isDisabled(user) === disabled) return user;
-  const store = adminStore(deps.store);
+  const { store } = deps;
   const changed = await commit(
     deps,
     () => store.setDisabled(user.id, disabled, disabled ? { revoke: {} } : {}),

@@ -9,7 +9,7 @@ import {
 } from './passkeys.js';
 import { issueSession } from './sessions.js';
 import { acceptSecondFactorCode, noteActivity } from './two-factor.js';
-import { factorStore, keepsSecondFactors, secondFactorOn } from './two-factor-store.js';
+import { secondFactorOn } from './two-factor-store.js';
 import type { AuthDeps, LoginResult } from './types.js';
 
 /**
@@ -46,8 +46,7 @@ export async function secondStepFor(
   user: UserRecord,
   ttl?: number,
 ): Promise<SecondStep | null> {
-  if (!keepsSecondFactors(deps.store)) return null;
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const [state, passkeys] = await Promise.all([store.getTwoFactor(user.id), store.listPasskeys(user.id)]);
   if (!secondFactorOn(state, passkeys)) return null;
   const body: TicketBody = { u: user.id, p: passwordTag(user), t: deps.clock.now().getTime() };
@@ -99,7 +98,7 @@ export async function openTicket(
  */
 export async function completeWithCode(deps: AuthDeps, ticket: string, code: string): Promise<LoginResult> {
   const { user, ttl } = await openTicket(deps, ticket);
-  const state = await factorStore(deps.store).getTwoFactor(user.id);
+  const state = await deps.store.getTwoFactor(user.id);
   const method = await acceptSecondFactorCode(deps, user, state, code);
   if (!method) throw new AuthError('INVALID_CODE');
   const result = await issueSession(deps, user, ttl);
@@ -110,7 +109,7 @@ export async function completeWithCode(deps: AuthDeps, ticket: string, code: str
 /** Passkey options for the second step: only this account's passkeys are offered. */
 export async function secondStepPasskeyOptions(deps: AuthDeps, rp: PasskeyRelyingParty, ticket: string) {
   const { user } = await openTicket(deps, ticket);
-  return passkeyAuthenticationOptions(rp, await factorStore(deps.store).listPasskeys(user.id));
+  return passkeyAuthenticationOptions(rp, await deps.store.listPasskeys(user.id));
 }
 
 /**
@@ -160,7 +159,7 @@ async function checkPasskey(
   const rejected = () => new AuthError('PASSKEY_REJECTED');
   const claimed = describePasskeyAssertion(input.response);
   if (!claimed || !input.expectedChallenge) throw rejected();
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const found = await store.findPasskeyWithUser(claimed.credentialId);
   if (!found) throw rejected();
   const state = await store.getTwoFactor(found.user.id);

@@ -13,7 +13,7 @@ import {
   notice,
   requireFactorReauthentication,
 } from './two-factor.js';
-import { factorStore, type PasskeyRecord } from './two-factor-store.js';
+import type { PasskeyRecord } from './two-factor-store.js';
 import type { AuthDeps, Authenticated } from './types.js';
 
 /**
@@ -34,7 +34,7 @@ export function passkeyName(input: string): string {
 
 /** Registration options for this account (its passkeys excluded); keep `challenge` in the session. */
 export async function passkeyRegistrationFor(deps: AuthDeps, rp: PasskeyRelyingParty, user: UserRecord) {
-  const store = factorStore(deps.store);
+  const { store } = deps;
   let { userHandle } = await store.getTwoFactor(user.id);
   if (userHandle === null) {
     userHandle = createUserHandle();
@@ -65,12 +65,7 @@ export async function addPasskey(
   const created = deps.clock.now().toISOString();
   const stored = await commit(
     deps,
-    () =>
-      factorStore(deps.store).addPasskey(
-        user.id,
-        { ...check.passkey, name, created, lastUsed: null },
-        { mail },
-      ),
+    () => deps.store.addPasskey(user.id, { ...check.passkey, name, created, lastUsed: null }, { mail }),
     { mail, conflicts: { passkey: () => new AuthError('PASSKEY_REJECTED') } },
   );
   await noteActivity(deps, user.id, { type: 'passkey-added', detail: { name } });
@@ -79,7 +74,7 @@ export async function addPasskey(
 
 /** The account's passkeys, oldest first. */
 export async function listPasskeys(deps: AuthDeps, user: UserRecord): Promise<PasskeyRecord[]> {
-  return factorStore(deps.store).listPasskeys(user.id);
+  return deps.store.listPasskeys(user.id);
 }
 
 /**
@@ -94,7 +89,7 @@ export async function removePasskey(
   credentialId: string,
   reauth: FactorReauthentication,
 ): Promise<void> {
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const passkey = (await store.listPasskeys(proof.user.id)).find((p) => p.credentialId === credentialId);
   if (!passkey) throw new AuthError('USER_NOT_FOUND');
   await requireFactorReauthentication(deps, proof, reauth);

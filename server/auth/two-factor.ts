@@ -7,7 +7,7 @@ import { AuthError } from './errors.js';
 import { newMail, signInLink } from './outgoing-mail.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js';
 import { createTotpSecret, totpUri, verifyTotp } from './totp.js';
-import { factorStore, type PasskeyRecord, secondFactorOn, type TwoFactorState } from './two-factor-store.js';
+import { type PasskeyRecord, secondFactorOn, type TwoFactorState } from './two-factor-store.js';
 import type { AuthDeps, Authenticated } from './types.js';
 
 /**
@@ -25,7 +25,7 @@ export type TwoFactorSummary = Readonly<{
 }>;
 
 export async function twoFactorSummary(deps: AuthDeps, userId: UserId): Promise<TwoFactorSummary> {
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const [state, passkeys] = await Promise.all([store.getTwoFactor(userId), store.listPasskeys(userId)]);
   return {
     on: secondFactorOn(state, passkeys),
@@ -75,7 +75,7 @@ export async function confirmTotpEnrolment(
   const step = await verifyTotp({ secret, code: input.code, clock: deps.clock });
   if (step === null) throw new AuthError('INVALID_CODE');
   const { codes, hashes } = generateRecoveryCodes();
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const mail = [notice(deps, user, 'two-factor-on')];
   await commit(
     deps,
@@ -103,7 +103,7 @@ export async function requireFactorReauthentication(
   reauth: FactorReauthentication,
 ): Promise<void> {
   await requireReauthentication(deps, proof, { currentPassword: reauth.currentPassword });
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const state = await store.getTwoFactor(proof.user.id);
   if (state.totpSecret === null) return;
   const accepted = await acceptSecondFactorCode(deps, proof.user, state, reauth.code ?? '');
@@ -117,7 +117,7 @@ export async function requireFactorReauthentication(
  */
 export async function turnOffTotp(deps: AuthDeps, proof: Authenticated, reauth: FactorReauthentication) {
   await requireFactorReauthentication(deps, proof, reauth);
-  const store = factorStore(deps.store);
+  const { store } = deps;
   const mail = [notice(deps, proof.user, 'two-factor-off')];
   await commit(
     deps,
@@ -141,7 +141,7 @@ export async function regenerateRecoveryCodes(
 ): Promise<string[]> {
   await requireFactorReauthentication(deps, proof, reauth);
   const { codes, hashes } = generateRecoveryCodes();
-  await commit(deps, () => factorStore(deps.store).setRecoveryCodes(proof.user.id, hashes));
+  await commit(deps, () => deps.store.setRecoveryCodes(proof.user.id, hashes));
   await noteActivity(deps, proof.user.id, { type: 'recovery-codes-generated' });
   return codes;
 }
@@ -156,7 +156,7 @@ export async function acceptSecondFactorCode(
   state: TwoFactorState,
   code: string,
 ): Promise<false | 'totp' | 'recovery-code'> {
-  const store = factorStore(deps.store);
+  const { store } = deps;
   if (state.totpSecret !== null) {
     const secret = openSealed(deps, state.totpSecret);
     const step =

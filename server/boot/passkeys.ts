@@ -5,7 +5,6 @@ import { logOut } from '../auth/sessions.js';
 import { twoFactorSummary } from '../auth/two-factor.js';
 import { logInWithPasskey } from '../auth/two-factor-login.js';
 import { addPasskey, passkeyRegistrationFor, removePasskey } from '../auth/two-factor-passkeys.js';
-import { keepsSecondFactors } from '../auth/two-factor-store.js';
 import { authOf } from '../middleware/access-token.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { hasCode, readBody } from './forms/form.js';
@@ -18,8 +17,6 @@ import { holdChallenge, takeChallenge } from './two-factor-session.js';
 /** /account/passkeys (add with a name, list, remove) and "Log in with a passkey" (/login/passkey). */
 export function passkeyRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
-  // Until the store keeps second factors (STORE-B's records), these pages do not exist.
-  if (!keepsSecondFactors(auth.store)) return router;
   const rp = passkeyParty(deps);
 
   const showList = async (ctx: Context, status: number, errors: Record<string, string>, notice = '') => {

@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import { passkeyProblem } from '../auth/passkeys.js';
-import { keepsSecondFactors } from '../auth/two-factor-store.js';
 import type { AuthDeps } from '../auth/types.js';
 import type { Deps } from '../deps.js';
 import { authOf, type RequestAuth } from '../middleware/access-token.js';
@@ -41,7 +40,7 @@ export async function renderIndex(ctx: Context, deps: Deps, state: IndexState = 
     next: state.next ?? '',
     passwordMinLength: deps.config.passwordMinLength,
     // Issue 17: "Log in with a passkey" shows only when APP_URL can carry passkeys.
-    passkeysOn: passkeyProblem(deps.config.appUrl) === null && keepsSecondFactors(deps.store),
+    passkeysOn: passkeyProblem(deps.config.appUrl) === null,
   });
 }
 

@@ -9,7 +9,6 @@ import {
   twoFactorSummary,
 } from '../auth/two-factor.js';
 import { completeWithCode, completeWithPasskey, secondStepPasskeyOptions } from '../auth/two-factor-login.js';
-import { keepsSecondFactors } from '../auth/two-factor-store.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, readBody } from './forms/form.js';
@@ -39,8 +38,6 @@ export const TOTP_ISSUER = 'User management';
 /** /account/two-factor (the authenticator app, recovery codes) and the sign-in's /login/two-factor. */
 export function twoFactorRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
-  // Until the store keeps second factors (STORE-B's records), these pages do not exist.
-  if (!keepsSecondFactors(auth.store)) return router;
   const rp = passkeyParty(deps);
 
   const showAccount = async (ctx: Context, status: number, errors: Record<string, string>, extra = {}) => {

@@ -1,9 +1,9 @@
 import type { NewToken, NewUser, UserId, UserRecord, WriteEffects } from './store.js';
 
 /**
- * The Stage B records (issues 14, 16, 17, 18) and the writes that keep them. Kept beside the Store
- * interface rather than in it while the PostgreSQL store catches up: the domain reaches them
- * through a runtime check (auth/*-store.ts), lowdb and the memory store implement them now.
+ * The Stage B records (issues 14, 16, 17, 18) and the writes that keep them: part of the Store
+ * interface (which extends FeatureStore), kept in their own file so store.ts stays readable.
+ * lowdb, the memory store and PostgreSQL implement them all and pass the same contract.
  */
 
 /** The placeholder password hash of an account that signs in only through a provider (issue 16). */

@@ -6,7 +6,7 @@
  * write between a read and a write. Records are immutable: a change writes a new object, never
  * mutates one a reader (or a snapshot being serialised) may hold.
  */
-import type { NewActivity, TokenMetadata, UserFeatures } from './features.js';
+import type { FeatureStore, NewActivity, TokenMetadata, UserFeatures } from './features.js';
 
 export { expiryOf, tokenExpiresAt } from './expiry.js';
 export * from './features.js';
@@ -181,9 +181,9 @@ export class StoreUnavailableError extends Error {
 /**
  * The domain's store. Every write resolves once it is durable (on disk, or committed), applies
  * all-or-nothing, and throws StoreConflictError (nothing applied) when a uniqueness rule or guard
- * fails.
+ * fails. The Stage B records (features.ts) are part of it: every store keeps them.
  */
-export interface Store {
+export interface Store extends FeatureStore {
   findUserById(id: UserId): Promise<UserRecord | null>;
   /** By the domain's matching key (an exact compare: the key is already canonical). */
   findUserByEmailKey(emailKey: string): Promise<UserRecord | null>;
