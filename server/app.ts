@@ -26,6 +26,8 @@ export function authDepsOf(deps: Deps): AuthDeps {
       verifyTokenTtl: config.verifyTokenTtl,
       bcryptRounds: config.bcryptRounds,
       passwordMinLength: config.passwordMinLength,
+      securityLogDays: config.securityLogDays,
+      securityLogMax: config.securityLogMax,
     },
   };
 }

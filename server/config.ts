@@ -43,6 +43,10 @@ export type Config = Readonly<{
   corsOrigins: readonly string[];
   /** Milliseconds a client has to send a whole request (headers and body): a trickled body is cut off. */
   requestTimeoutMs: number;
+  /** Days the account's security activity is kept, then swept (issue 14). */
+  securityLogDays: number;
+  /** The most security-activity entries one account keeps; the oldest go first (issue 14). */
+  securityLogMax: number;
 }>;
 
 /** A configuration value that cannot start the app; the message names the variable. */
@@ -121,6 +125,8 @@ const envSchema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   REQUEST_TIMEOUT: integer(30, 1, 300),
+  SECURITY_LOG_DAYS: integer(90, 1, 3650),
+  SECURITY_LOG_MAX: integer(1000, 10, 100_000),
   CORS_ORIGINS: z
     .string()
     .optional()
@@ -216,6 +222,8 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     redisUrl: e.REDIS_URL,
     corsOrigins: Object.freeze(e.CORS_ORIGINS),
     requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
+    securityLogDays: e.SECURITY_LOG_DAYS,
+    securityLogMax: e.SECURITY_LOG_MAX,
   });
 }
 

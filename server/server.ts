@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { adminSocketPath } from './admin/socket-protocol.js';
 import { startAdminSocket } from './admin/socket-server.js';
-import { createApp } from './app.js';
+import { authDepsOf, createApp } from './app.js';
+import { sweepActivity } from './auth/activity.js';
 import { emailKey, usernameKey } from './auth/canonical.js';
 import { createAuthEvents } from './auth/events.js';
 import { createLinkSealer } from './auth/sealed-links.js';
@@ -26,6 +27,8 @@ import { createPostgresStore, type PostgresStore } from './store/postgres/postgr
 import { type Store, StoreCorruptError, StoreUnavailableError } from './store/store.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often entries past SECURITY_LOG_DAYS are swept from the security activity log. */
+const ACTIVITY_SWEEP_MS = 10 * 60_000;
 
 /** Paths pino blanks in every log line: secrets must never reach a log file. */
 export const REDACTED_PATHS = [
@@ -171,6 +174,13 @@ export async function startServer(
       .catch((error: unknown) => log.error({ err: error }, 'token sweep failed'));
   }, 60_000);
   sweeper.unref();
+  // Issue 14: security activity older than SECURITY_LOG_DAYS goes; a day's precision is plenty.
+  const activitySweeper = setInterval(() => {
+    sweepActivity(authDepsOf(deps)).catch((error: unknown) =>
+      log.error({ err: error }, 'activity sweep failed'),
+    );
+  }, ACTIVITY_SWEEP_MS);
+  activitySweeper.unref();
 
   log.info(
     { url: appUrl, port, dbFile: config.dbFile, mail: config.smtpUrl ? 'smtp' : config.outboxDir },
@@ -181,6 +191,7 @@ export async function startServer(
     deps,
     async close() {
       clearInterval(sweeper);
+      clearInterval(activitySweeper);
       // Stop taking connections, let requests under way finish (their writes and hashing need the
       // store and the pool), and cut off only what is still open after the grace period.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));

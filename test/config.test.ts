@@ -126,3 +126,12 @@ test('REQUEST_TIMEOUT: 30 s by default (Node would wait 300 s for a trickled bod
   assert.equal(loadConfig({ REQUEST_TIMEOUT: '5' }).requestTimeoutMs, 5_000);
   assert.throws(() => loadConfig({ REQUEST_TIMEOUT: '0' }), /REQUEST_TIMEOUT/);
 });
+
+test('SECURITY_LOG_DAYS and SECURITY_LOG_MAX: 90 days and 1000 entries by default; nonsense stops the start', () => {
+  assert.equal(loadConfig({}).securityLogDays, 90);
+  assert.equal(loadConfig({}).securityLogMax, 1000);
+  assert.equal(loadConfig({ SECURITY_LOG_DAYS: '7', SECURITY_LOG_MAX: '50' }).securityLogDays, 7);
+  assert.equal(loadConfig({ SECURITY_LOG_DAYS: '7', SECURITY_LOG_MAX: '50' }).securityLogMax, 50);
+  assert.throws(() => loadConfig({ SECURITY_LOG_DAYS: '0' }), /SECURITY_LOG_DAYS/);
+  assert.throws(() => loadConfig({ SECURITY_LOG_MAX: 'lots' }), /SECURITY_LOG_MAX/);
+});

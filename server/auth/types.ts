@@ -28,7 +28,7 @@ export type AuthSettings = Readonly<{
   maxAccessTokens?: number;
   /** Days the security activity log keeps an entry (issue 14, SECURITY_LOG_DAYS). Default 90. */
   securityLogDays?: number;
-  /** The most activity entries one account keeps; the oldest go first. Default 500. */
+  /** The most activity entries one account keeps; the oldest go first. Default 1000. */
   securityLogMax?: number;
 }>;
 
