@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { issuerProblem } from './oidc/issuer.js';
 
 /** The development cookie key: fine on a laptop, refused in production (anyone can forge sessions with it). */
 export const DEVELOPMENT_SESSION_KEY = 'development-only-session-key-change-me';
@@ -47,6 +49,18 @@ export type Config = Readonly<{
   securityLogDays: number;
   /** The most security-activity entries one account keeps; the oldest go first (issue 14). */
   securityLogMax: number;
+  /** Issue 16: OpenID Connect providers (OIDC_PROVIDERS or OIDC_PROVIDERS_FILE); none by default. */
+  oidcProviders: readonly OidcProviderEntry[];
+}>;
+
+/** One OIDC_PROVIDERS entry; the redirect URI to register is APP_URL/auth/ID/callback. */
+export type OidcProviderEntry = Readonly<{
+  id: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes?: readonly string[];
 }>;
 
 /** A configuration value that cannot start the app; the message names the variable. */
@@ -127,6 +141,8 @@ const envSchema = z.object({
   REQUEST_TIMEOUT: integer(30, 1, 300),
   SECURITY_LOG_DAYS: integer(90, 1, 3650),
   SECURITY_LOG_MAX: integer(1000, 10, 100_000),
+  OIDC_PROVIDERS: z.string().optional(),
+  OIDC_PROVIDERS_FILE: z.string().optional(),
   CORS_ORIGINS: z
     .string()
     .optional()
@@ -187,6 +203,7 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     if (!e.APP_URL)
       problems.push('APP_URL: required with NODE_ENV=production (email links are built from it)');
   }
+  const oidcProviders = readOidcProviders(e.OIDC_PROVIDERS, e.OIDC_PROVIDERS_FILE, isProduction, problems);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 
   const appUrl = e.APP_URL ?? (e.PORT === 0 ? undefined : `http://localhost:${e.PORT}`);
@@ -224,7 +241,87 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     requestTimeoutMs: e.REQUEST_TIMEOUT * 1000,
     securityLogDays: e.SECURITY_LOG_DAYS,
     securityLogMax: e.SECURITY_LOG_MAX,
+    oidcProviders,
   });
+}
+
+// An id is a path segment (/auth/ID) and a key in the store: short, lower-case, no escaping needed.
+const oidcEntrySchema = z.strictObject({
+  id: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9_-]{0,31}$/,
+      'must be 1-32 of a-z, 0-9, - and _ (it is part of the callback path)',
+    ),
+  name: z.string().trim().min(1).max(60),
+  issuer: z.string().min(1),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be OAuth scope tokens'))
+    .max(20)
+    .optional(),
+});
+
+/**
+ * OIDC_PROVIDERS (JSON) or OIDC_PROVIDERS_FILE (a path to the same JSON), checked entry by entry:
+ * a problem names the variable, the entry's place and its id, and never echoes a client secret.
+ */
+function readOidcProviders(
+  inline: string | undefined,
+  file: string | undefined,
+  production: boolean,
+  problems: string[],
+): OidcProviderEntry[] {
+  if (inline !== undefined && file !== undefined) {
+    problems.push('OIDC_PROVIDERS_FILE: set either OIDC_PROVIDERS or OIDC_PROVIDERS_FILE, not both');
+    return [];
+  }
+  const variable = file !== undefined ? `OIDC_PROVIDERS_FILE (${file})` : 'OIDC_PROVIDERS';
+  let text = inline;
+  if (file !== undefined) {
+    try {
+      text = readFileSync(path.resolve(file), 'utf8');
+    } catch (error) {
+      problems.push(
+        `${variable}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+      return [];
+    }
+  }
+  if (text === undefined || text.trim() === '') return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    problems.push(`${variable}: must be a JSON array of {id, name, issuer, clientId, clientSecret, scopes?}`);
+    return [];
+  }
+  if (!Array.isArray(json)) {
+    problems.push(`${variable}: must be a JSON array of {id, name, issuer, clientId, clientSecret, scopes?}`);
+    return [];
+  }
+  const entries: OidcProviderEntry[] = [];
+  const seen = new Set<string>();
+  json.forEach((raw: unknown, index) => {
+    const label = (raw as { id?: unknown } | null)?.id;
+    const where = `${variable}[${index}]${typeof label === 'string' ? ` (${label})` : ''}`;
+    const parsed = oidcEntrySchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        problems.push(`${where}${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
+      return;
+    }
+    const entry = parsed.data;
+    const insecure = issuerProblem(entry.issuer, production);
+    if (insecure) problems.push(`${where}.issuer: ${insecure}`);
+    if (seen.has(entry.id)) problems.push(`${where}.id: ${entry.id} is used by an earlier entry`);
+    seen.add(entry.id);
+    entries.push(
+      Object.freeze({ ...entry, ...(entry.scopes ? { scopes: Object.freeze(entry.scopes) } : {}) }),
+    );
+  });
+  return entries;
 }
 
 /** The same config with its public URL fixed once the listening port is known (PORT=0). */

@@ -5,6 +5,11 @@ import type { AuthEvents, Clock } from './auth/types.js';
 import type { Config } from './config.js';
 import type { Mailer, Outbox } from './mail/mailer.js';
 import type { Limiter } from './middleware/rate-limit.js';
+import type { OidcProviders } from './oidc/providers.js';
+
+// The web layer names the provider log-in's types through here (it imports nothing of oidc/).
+export type { OidcFailureCode, OidcFlow, OidcProviders } from './oidc/providers.js';
+
 import type { Store } from './store/store.js';
 
 /**
@@ -27,4 +32,6 @@ export type Deps = Readonly<{
    * limiter for several instances is chosen here). Absent with RATE_LIMITS=off.
    */
   limiter?: Limiter;
+  /** Issue 16: the OpenID Connect providers of OIDC_PROVIDERS; absent when none are configured. */
+  oidc?: OidcProviders;
 }>;

@@ -22,6 +22,7 @@ import {
   createPostgresRateLimitBackend,
   createRedisRateLimitBackend,
 } from './middleware/rate-limit-shared.js';
+import { createOidcProviders } from './oidc/providers.js';
 import { createLowdbStore, StoreLockedError } from './store/lowdb.js';
 import { createPostgresStore, type PostgresStore } from './store/postgres/postgres-store.js';
 import { type Store, StoreCorruptError, StoreUnavailableError } from './store/store.js';
@@ -44,6 +45,8 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["x-access-token"]',
   'res.headers["set-cookie"]',
+  'clientSecret',
+  '*.clientSecret',
 ];
 
 /**
@@ -135,6 +138,17 @@ export async function startServer(
   if (!config.appUrl) config = withAppUrl(config, `http://localhost:${port}`);
   const appUrl = config.appUrl!;
 
+  // Issue 16: discovery runs in the background; a provider that is down is logged and retried,
+  // never a reason not to start.
+  const oidc =
+    config.oidcProviders.length > 0
+      ? createOidcProviders(config.oidcProviders, {
+          appUrl,
+          production: config.isProduction,
+          clock,
+          log,
+        })
+      : undefined;
   const deps: Deps = {
     config: { ...config, appUrl },
     store,
@@ -145,6 +159,7 @@ export async function startServer(
     log,
     events,
     ...(outbox ? { outbox } : {}),
+    ...(oidc ? { oidc } : {}),
     // Several instances count in one place: PostgreSQL's table, not each process's memory.
     ...(redis && config.rateLimits
       ? { limiter: createLimiter({ backend: createRedisRateLimitBackend(redis) }) }
@@ -192,6 +207,7 @@ export async function startServer(
     async close() {
       clearInterval(sweeper);
       clearInterval(activitySweeper);
+      oidc?.close();
       // Stop taking connections, let requests under way finish (their writes and hashing need the
       // store and the pool), and cut off only what is still open after the grace period.
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));

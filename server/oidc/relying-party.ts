@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
+import { issuerProblem } from './issuer.js';
 
 /**
  * One OpenID Connect provider seen from this app (the relying party), on panva's certified
@@ -90,28 +91,7 @@ export class OidcConfigError extends Error {
   override readonly name = 'OidcConfigError';
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * Why an issuer may not be used, or null. https always; `http://` only on a loopback host and only
- * outside production, so tests and development can run a local provider while a deployment never
- * sends a client secret or trusts keys over plain HTTP. config.ts can call this in its validation.
- */
-export function issuerProblem(issuer: string, production: boolean): string | null {
-  let url: URL;
-  try {
-    url = new URL(issuer);
-  } catch {
-    return `issuer ${JSON.stringify(issuer)} is not a URL`;
-  }
-  if (url.search || url.hash) return `issuer ${issuer} must not have a query or fragment`;
-  if (url.protocol === 'https:') return null;
-  if (url.protocol !== 'http:') return `issuer ${issuer} must be https`;
-  if (!LOOPBACK_HOSTS.has(url.hostname))
-    return `issuer ${issuer} must be https (http only on a loopback host)`;
-  if (production) return `issuer ${issuer} must be https in production`;
-  return null;
-}
+export { issuerProblem };
 
 /** `APP_URL/auth/:id/callback`: the redirect URI to register at the provider. */
 export function callbackUrl(appUrl: string, id: string): string {
@@ -127,7 +107,7 @@ export type RelyingParty = Readonly<{
    * without awaiting the outcome (log the rejection): a provider that is briefly down does not stop
    * the app, and the next log-in tries again. Rejects with OIDC_PROVIDER_UNAVAILABLE.
    */
-  discover(): Promise<void>;
+  discover(attempts?: number): Promise<void>;
   /** The URL to send the browser to, and the flow to keep in its page session. */
   beginLogin(): Promise<{ url: string; flow: OidcFlow }>;
   /**
@@ -170,6 +150,8 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
 
   async function configuration(tries: number): Promise<client.Configuration> {
     if (discovered) return discovered;
+    // A person is waiting: one attempt of its own, never behind the start-up retries' waits.
+    if (tries === 1 && pending) return attemptOnce();
     pending ??= (async () => {
       let lastError: unknown;
       for (let attempt = 1; attempt <= tries; attempt += 1) {
@@ -193,11 +175,25 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     return pending;
   }
 
+  async function attemptOnce(): Promise<client.Configuration> {
+    try {
+      discovered = await discoverOnce();
+      return discovered;
+    } catch (error) {
+      throw new OidcLoginError(
+        'OIDC_PROVIDER_UNAVAILABLE',
+        `OIDC provider ${options.id}: discovery at ${options.issuer} failed: ${String(error)}`,
+        undefined,
+        { cause: error },
+      );
+    }
+  }
+
   return {
     id: options.id,
     issuer: options.issuer,
-    async discover() {
-      await configuration(attempts);
+    async discover(tries = attempts) {
+      await configuration(Math.max(1, tries));
     },
     async beginLogin() {
       // A person is waiting: one try, not the start-up retries.
