@@ -8,14 +8,15 @@ import type { AccessTokenView, LoginResultView, UserView } from './schemas.js';
  * record later (a hash, a secret) stays private until someone adds it here on purpose.
  */
 
-/** A user as the API shows it: never the password hash. */
-export function presentUser(user: UserRecord): UserView {
+/** A user as the API shows it: never the password hash; `providers`: its linked providers' ids. */
+export function presentUser(user: UserRecord, providers?: readonly string[]): UserView {
   return {
     id: user.id,
     email: user.email,
     username: user.username,
     emailVerified: user.emailVerified,
     created: user.created,
+    ...(providers ? { providers: [...providers] } : {}),
   };
 }
 

@@ -144,6 +144,10 @@ export const userSchema = z
     username: z.string().nullable(),
     emailVerified: z.boolean(),
     created: z.string().meta({ format: 'date-time' }),
+    providers: z.array(z.string()).optional().meta({
+      description:
+        'Issue 16: the ids of the OpenID Connect providers linked to the account (GET and PATCH of the user); never a provider token.',
+    }),
   })
   .meta({ description: 'A user; never the password or its hash.' });
 

@@ -26,7 +26,15 @@ export type AuthErrorCode =
   /** Issue 17: a wrong, reused or drifted authenticator code or recovery code. */
   | 'INVALID_CODE'
   /** Issue 17: a passkey response that did not verify (or passkeys are off). */
-  | 'PASSKEY_REJECTED';
+  | 'PASSKEY_REJECTED'
+  /** Issue 16: the provider vouches for no usable email, so no account is found or made by it. */
+  | 'IDENTITY_EMAIL_UNVERIFIED'
+  /** Issue 16: that provider account is linked to another account of ours. */
+  | 'IDENTITY_TAKEN'
+  /** Issue 16: removing it would leave the account no way to log in. */
+  | 'LAST_SIGN_IN_METHOD'
+  /** Issue 16: the pending "log in, then connect" is gone, expired, or for another account. */
+  | 'LINK_EXPIRED';
 
 /**
  * Field → problem codes: `presence`, `custom.email`, `characters`, `format`, `uniqueness`,

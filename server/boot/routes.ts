@@ -19,6 +19,8 @@ import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
 import { utilityRoutes } from './dev.js';
 import { emailChangeRoutes } from './email-change.js';
+import { oidcPageLocals, oidcRoutes } from './oidc.js';
+import { oidcConnectionRoutes } from './oidc-connections.js';
 import { passkeyRoutes } from './passkeys.js';
 import { passwordChangeRoutes } from './password-change.js';
 import { passwordResetRoutes } from './password-reset.js';
@@ -45,6 +47,8 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     passwordChangeRoutes,
     twoFactorRoutes,
     passkeyRoutes,
+    oidcRoutes,
+    oidcConnectionRoutes,
     utilityRoutes,
   ]) {
     const routes = flow(pageDeps);
@@ -105,6 +109,8 @@ export function createPagesApp(deps: Deps, auth: AuthDeps): Koa {
     ctx.state.devOutbox = Boolean(deps.outbox) && !config.isProduction;
     await next();
   });
+  // Issue 16: the "Continue with" buttons' providers.
+  app.use(oidcPageLocals(deps));
   const pages = createPageRouter(deps, auth);
   app.use(pages.routes()).use(answerUnsupportedMethods(pages));
   return app;

@@ -90,6 +90,7 @@ test('the schemas in the document are generated from the ones the routes validat
     'email',
     'emailVerified',
     'id',
+    'providers',
     'username',
   ]);
 });

@@ -1,5 +1,6 @@
 import { deleteAccount, updateProfile } from '../../auth/account.js';
 import { AuthError } from '../../auth/errors.js';
+import { linkedProviders } from '../../auth/identities.js';
 import type { AuthDeps } from '../../auth/types.js';
 import { endPageSession } from '../../middleware/page-session.js';
 import { identifierKey, mailKey } from '../../middleware/rate-limit.js';
@@ -40,7 +41,7 @@ export const accountEndpoints = (auth: AuthDeps) => [
       401: unauthorized,
     },
     async handler({ auth: current }) {
-      return { body: presentUser(current.user) };
+      return { body: presentUser(current.user, await linkedProviders(auth, current.user.id)) };
     },
   }),
   defineEndpoint({
@@ -76,7 +77,7 @@ export const accountEndpoints = (auth: AuthDeps) => [
         ...(body.username !== undefined ? { username: body.username } : {}),
         ...(body.currentPassword !== undefined ? { currentPassword: body.currentPassword } : {}),
       });
-      return { body: presentUser(updated) };
+      return { body: presentUser(updated, await linkedProviders(auth, updated.id)) };
     },
   }),
   defineEndpoint({
