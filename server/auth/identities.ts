@@ -1,9 +1,6 @@
 import {
-  type FeatureStore,
   hasPassword,
-  type IdentityRecord,
   NO_PASSWORD,
-  type Store,
   StoreConflictError,
   type UserId,
   type UserRecord,
@@ -15,7 +12,6 @@ import { type ClientInfo, deviceName } from './devices.js';
 import { AuthError, emailNotVerified, loginFailed, userNotFound } from './errors.js';
 import { issueSession } from './sessions.js';
 import { type SecondStep, secondStepFor } from './two-factor-login.js';
-import { factorStore, keepsSecondFactors } from './two-factor-store.js';
 import type { AuthDeps, LoginResult } from './types.js';
 import { checkNewAccount } from './validation.js';
 
@@ -69,28 +65,6 @@ export type Connection = Readonly<{
 /** How a pending link is sealed, and how long it may wait for the person to log in. */
 export const PENDING_LINK_SECONDS = 600;
 
-type IdentityStore = Pick<
-  FeatureStore,
-  'findUserByIdentity' | 'listIdentities' | 'linkIdentity' | 'unlinkIdentity' | 'createUserWithIdentity'
->;
-
-/** Whether this store keeps identities (STORE-B's records; PostgreSQL is gaining them). */
-export function keepsIdentities(store: Store): store is Store & IdentityStore {
-  const candidate = store as Store & Partial<Record<keyof IdentityStore, unknown>>;
-  return (
-    typeof candidate.findUserByIdentity === 'function' &&
-    typeof candidate.listIdentities === 'function' &&
-    typeof candidate.linkIdentity === 'function' &&
-    typeof candidate.unlinkIdentity === 'function' &&
-    typeof candidate.createUserWithIdentity === 'function'
-  );
-}
-
-function identityStore(store: Store): Store & IdentityStore {
-  if (!keepsIdentities(store)) throw new Error('this store keeps no identities (issue 16 store records)');
-  return store;
-}
-
 function entry(
   type: ActivityEntry['type'],
   providerId: string,
@@ -121,7 +95,7 @@ export async function signInWithIdentity(
   identity: ProviderIdentity,
   client?: ClientInfo,
 ): Promise<ProviderSignIn> {
-  const store = identityStore(deps.store);
+  const { store } = deps;
   for (let attempt = 0; ; attempt += 1) {
     const known = await store.findUserByIdentity(identity.issuer, identity.subject);
     if (known) return logInLinked(deps, providerId, known.user, client);
@@ -294,7 +268,7 @@ export async function linkToAccount(
   identity: ProviderIdentity,
   client?: ClientInfo,
 ): Promise<{ connection: Connection; already: boolean }> {
-  const store = identityStore(deps.store);
+  const { store } = deps;
   const known = await store.findUserByIdentity(identity.issuer, identity.subject);
   if (known) {
     if (known.user.id !== user.id) throw identityTaken();
@@ -316,18 +290,17 @@ export async function listConnections(
   deps: AuthDeps,
   user: UserRecord,
 ): Promise<{ connections: Connection[]; hasPassword: boolean; passkeys: number }> {
-  const store = identityStore(deps.store);
+  const { store } = deps;
   const [connections, passkeys] = await Promise.all([
     store.listIdentities(user.id),
-    keepsSecondFactors(deps.store) ? factorStore(deps.store).listPasskeys(user.id) : Promise.resolve([]),
+    store.listPasskeys(user.id),
   ]);
   return { connections, hasPassword: hasPassword(user), passkeys: passkeys.length };
 }
 
-/** The provider ids linked to the account, for the API's user object (empty without the records). */
+/** The provider ids linked to the account, for the API's user object. */
 export async function linkedProviders(deps: AuthDeps, userId: UserId): Promise<string[]> {
-  if (!keepsIdentities(deps.store)) return [];
-  const identities: IdentityRecord[] = await deps.store.listIdentities(userId);
+  const identities = await deps.store.listIdentities(userId);
   return [...new Set(identities.map((identity) => identity.providerId))];
 }
 
@@ -344,7 +317,7 @@ export async function unlinkFromAccount(
   subject: string,
   client?: ClientInfo,
 ): Promise<void> {
-  const store = identityStore(deps.store);
+  const { store } = deps;
   const user = await deps.store.findUserById(userId);
   if (!user) throw userNotFound();
   const { connections, hasPassword: withPassword, passkeys } = await listConnections(deps, user);

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { AuthError } from '../auth/errors.js';
-import { keepsIdentities, linkToAccount, signInWithIdentity } from '../auth/identities.js';
+import { linkToAccount, signInWithIdentity } from '../auth/identities.js';
 import { logOut } from '../auth/sessions.js';
 import type { Deps, OidcProviders } from '../deps.js';
 import { authOf } from '../middleware/access-token.js';
@@ -19,9 +19,9 @@ import { holdSecondStep } from './two-factor-session.js';
  * is a page with a way back.
  */
 
-/** Whether provider log-in is on: providers configured and a store that keeps identities. */
+/** The configured providers, or null when provider log-in is off (no OIDC_PROVIDERS). */
 export function oidcProvidersOf(deps: Deps): OidcProviders | null {
-  return deps.oidc && deps.oidc.list().length > 0 && keepsIdentities(deps.store) ? deps.oidc : null;
+  return deps.oidc && deps.oidc.list().length > 0 ? deps.oidc : null;
 }
 
 /** The providers for the "Continue with" buttons (views/partials/oidc-buttons.ejs), on every page. */
