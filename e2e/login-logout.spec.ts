@@ -65,7 +65,10 @@ test('an unverified email gets its own message, and the resend button sends a li
   await checkPage('resend-verification-sent');
 
   await verifyFromEmail(page, mailbox, person);
-  await logInAndExpectHome(page, person);
+  // Verifying logged the person in: the index page now sends them home.
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/home$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Logged in as ${person.email}`);
 });
 
 test('GET /logout only asks: the person stays logged in until they press the button', async ({

@@ -7,7 +7,7 @@ const PASSWORD = 'correct horse battery staple';
 
 async function signUpAndVerify(app: TestApp, email: string, password = PASSWORD): Promise<FormClient> {
   const browser = new FormClient(app.url);
-  await browser.get('/');
+  await browser.open('/');
   const signed = await browser.post('/signup', { email, password, username: '' });
   assert.equal(signed.status, 200);
   assert.match(signed.html, /Signed up successfully/);
@@ -37,7 +37,7 @@ async function verifyWithLink(browser: FormClient, link: string, password: strin
 }
 
 async function logIn(browser: FormClient, email: string, password: string) {
-  await browser.get('/');
+  await browser.open('/');
   return browser.post('/login', { email, password });
 }
 
@@ -78,7 +78,7 @@ describe('pages: the flows a person walks', () => {
 
   test('an unverified email cannot log in and can have the link sent again', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', { email: 'unverified@example.com', password: PASSWORD });
     await app.mail.waitFor('unverified@example.com');
     const login = await logIn(browser, 'unverified@example.com', PASSWORD);
@@ -96,7 +96,7 @@ describe('pages: the flows a person walks', () => {
 
   test('an unverified login by username can resend the email too', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', { email: 'byname@example.com', username: 'byname', password: PASSWORD });
     await app.mail.waitFor('byname@example.com');
     const login = await logIn(browser, 'ByName', PASSWORD);
@@ -109,9 +109,9 @@ describe('pages: the flows a person walks', () => {
 
   test('a taken username is said beside its field; a taken email is not revealed', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', { email: 'named@example.com', username: 'named', password: PASSWORD });
-    await browser.get('/');
+    await browser.open('/');
     const page = await browser.post('/signup', {
       email: 'fresh@example.com',
       username: 'NAMED',
@@ -184,7 +184,7 @@ describe('pages: the flows a person walks', () => {
 
   test('an unverified log-in keeps its own message and resend button inside the log-in card', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', { email: 'cardresend@example.com', password: PASSWORD });
     await app.mail.waitFor('cardresend@example.com');
     const page = await logIn(browser, 'cardresend@example.com', PASSWORD);
@@ -200,7 +200,7 @@ describe('pages: the flows a person walks', () => {
 
   test('forgot password → email → reset → old password refused, new accepted, link spent', async () => {
     const browser = await signUpAndVerify(app, 'forgot@example.com');
-    await browser.get('/');
+    await browser.open('/');
     const asked = await browser.post('/request-password-reset', { email: 'forgot@example.com' });
     assert.equal(asked.status, 200);
     assert.match(asked.html, /Check your email for further instructions/);
@@ -238,7 +238,7 @@ describe('pages: the flows a person walks', () => {
 
   test('an unknown email asking for a reset sees the same page and no mail is sent', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     const before = app.mail.mails.length;
     const asked = await browser.post('/request-password-reset', { email: 'ghost@example.com' });
     assert.equal(asked.status, 200);
@@ -284,7 +284,7 @@ describe('pages: the flows a person walks', () => {
 
   test('a form without a valid CSRF token is refused with 403', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     const missing = await browser.post('/login', { email: 'x@example.com', password: 'whatever', _csrf: '' });
     assert.equal(missing.status, 403);
     const forged = await browser.post('/signup', {
@@ -303,7 +303,7 @@ describe('pages: the flows a person walks', () => {
 
   test('sign-up errors keep what was typed, never the password', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     const page = await browser.post('/signup', {
       email: 'short@example.com',
       username: 'shorty',
@@ -319,7 +319,7 @@ describe('pages: the flows a person walks', () => {
   test('sign-up with a taken email looks the same and tells the owner', async () => {
     await signUpAndVerify(app, 'taken@example.com');
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     const again = await browser.post('/signup', {
       email: 'Taken@Example.com',
       password: 'another long password',
@@ -332,7 +332,7 @@ describe('pages: the flows a person walks', () => {
 
   test('opening the verification link (GET and HEAD, twice) verifies nothing; the log-in form on it does', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', { email: 'scanner@example.com', password: PASSWORD });
     const mail = await app.mail.waitFor('scanner@example.com');
     const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
@@ -371,7 +371,7 @@ describe('pages: the flows a person walks', () => {
 
   test('the verification page asks another account to log in as the link owner; the button needs that login', async () => {
     const owner = new FormClient(app.url);
-    await owner.get('/');
+    await owner.open('/');
     await owner.post('/signup', { email: 'linkowner@example.com', password: PASSWORD });
     const mail = await app.mail.waitFor('linkowner@example.com');
     const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
@@ -395,7 +395,7 @@ describe('pages: the flows a person walks', () => {
   test('a taken username says so whatever the email (sign-up checks the username first)', async () => {
     await signUpAndVerify(app, 'holder@example.com');
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', {
       email: 'nameholder@example.com',
       username: 'holder',
@@ -403,7 +403,7 @@ describe('pages: the flows a person walks', () => {
     });
     await app.mail.waitFor('nameholder@example.com');
     for (const email of ['holder@example.com', 'free-address@example.com']) {
-      await browser.get('/');
+      await browser.open('/');
       const page = await browser.post('/signup', { email, username: 'Holder', password: PASSWORD });
       assert.equal(page.status, 422, email);
       assert.match(page.html, /That username is taken/, email);
@@ -471,7 +471,7 @@ describe('pages: the flows a person walks', () => {
 
   test('login honours a safe next path and ignores an unsafe one', async () => {
     const browser = await signUpAndVerify(app, 'next@example.com');
-    await browser.get('/?next=/change-password');
+    await browser.open('/?next=/change-password');
     const safe = await browser.post('/login', {
       email: 'next@example.com',
       password: PASSWORD,
@@ -479,7 +479,7 @@ describe('pages: the flows a person walks', () => {
     });
     assert.equal(safe.location, '/change-password');
     const other = new FormClient(app.url);
-    await other.get('/');
+    await other.open('/');
     const unsafe = await other.post('/login', {
       email: 'next@example.com',
       password: PASSWORD,
@@ -520,7 +520,7 @@ describe('pages: verification when login does not require it', () => {
 
   test('a browser logged in as the account confirms with a button (POST with CSRF)', async () => {
     const browser = new FormClient(app.url);
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/signup', { email: 'button@example.com', password: PASSWORD });
     const mail = await app.mail.waitFor('button@example.com');
     const link = mail.links.find((candidate) => candidate.includes('/verify?'))!;
@@ -563,7 +563,7 @@ describe('pages: throttled log-ins', () => {
     assert.match(refused.html, /You can try again in/);
     assert.match(refused.html, /href="\/#forgot-heading">Reset your password/);
 
-    await guesser.get('/');
+    await guesser.open('/');
     await guesser.post('/request-password-reset', { email: 'lockedout@example.com' });
     const mail = await app.mail.waitFor('lockedout@example.com');
     const link = mail.links.find((candidate) => candidate.includes('/reset-password?'))!;

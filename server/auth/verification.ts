@@ -34,6 +34,16 @@ export async function inspectConfirmationLink(
   return null;
 }
 
+/**
+ * Whether account `userId` has its email verified, for a link that is no longer live: a person who
+ * opens the verification email a second time is told it is done, not that the link is broken. It
+ * says no more than the API's sequential ids already do (that an account with this id exists).
+ */
+export async function isAccountVerified(deps: AuthDeps, userId: UserId): Promise<boolean> {
+  const user = await deps.store.findUserById(userId);
+  return user?.emailVerified === true && !user.pendingEmail;
+}
+
 /** Applies a confirmation link: spends it, and verifies the email or makes the pending one the email. */
 async function applyConfirmation(deps: AuthDeps, link: ConfirmationLink): Promise<UserRecord> {
   const spend = { hash: link.token.hash, kind: link.kind } as const;

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { changePassword } from '../auth/password-change.js';
+import { FLASH } from '../middleware/flash.js';
 import { pageSessionRemembered, startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, isValidationError, readBody } from './forms/form.js';
@@ -11,10 +12,9 @@ import { noStore, type PageDeps, renderForm, requireLogin } from './render.js';
 export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
   const minLength = deps.config.passwordMinLength;
-  const showForm = async (ctx: Context, status: number, errors: Record<string, string>, success = false) => {
+  const showForm = async (ctx: Context, status: number, errors: Record<string, string>) => {
     ctx.status = status;
     await renderForm(ctx, 'change-password', 'Change password', errors, {
-      success,
       passwordMinLength: minLength,
     });
   };
@@ -58,7 +58,9 @@ export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
       throw error;
     }
     reportAttempt(ctx, 'success');
-    await showForm(ctx, 200, {}, true);
+    // Rendered here rather than after a redirect: the message is about this very form.
+    ctx.state.flash = FLASH.passwordChanged;
+    await showForm(ctx, 200, {});
   });
 
   return router;

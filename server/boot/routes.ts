@@ -24,6 +24,7 @@ import { oidcConnectionRoutes } from './oidc-connections.js';
 import { passkeyRoutes } from './passkeys.js';
 import { passwordChangeRoutes } from './password-change.js';
 import { passwordResetRoutes } from './password-reset.js';
+import { noticeEndedSession } from './session-ended.js';
 import { sessionRoutes } from './sessions.js';
 import { signUpRoutes } from './sign-up.js';
 import { twoFactorRoutes } from './two-factor.js';
@@ -101,6 +102,7 @@ export function createPagesApp(deps: Deps, auth: AuthDeps): Koa {
   app.use(protectForms());
   // On the reset page the query token is a reset token, never a login: the route reads it.
   app.use(resolveAccessToken(auth, { leaveQueryToken: (ctx) => ctx.path === '/reset-password' }));
+  app.use(noticeEndedSession());
   // The limiter app.ts shares with the API (absent with RATE_LIMITS=off).
   if (deps.limiter) app.use(throttlePages(deps.limiter));
   app.use(async function pageLocals(ctx, next) {

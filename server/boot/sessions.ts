@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { logInSteps, logOut, logOutEverywhere } from '../auth/sessions.js';
 import { identifierFields } from '../auth/sign-up.js';
 import { authOf } from '../middleware/access-token.js';
+import { FLASH, setFlash } from '../middleware/flash.js';
 import { endPageSession, startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { safeRedirectPath } from '../middleware/safe-redirect.js';
@@ -15,12 +16,14 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
 
   router.get('/', async (ctx) => {
+    const next = safeRedirectPath(ctx.query.next) ?? '';
+    // Logged in already: the forms have nothing to offer; go where the person was heading.
+    if (authOf(ctx)) return redirectTo(ctx, next || '/home');
     // `?forgot=EMAIL`: the log-in card's "Forgot password?" link carries the typed address here.
     const { forgot } = readForm(indexQuery, { forgot: ctx.query.forgot });
-    await renderIndex(ctx, deps, {
-      next: safeRedirectPath(ctx.query.next) ?? '',
-      values: { forgotEmail: forgot },
-    });
+    // Sent here from a page that needs a login: say why (a waiting flash, if any, says more).
+    if (next) ctx.state.flash = FLASH.logInToContinue;
+    await renderIndex(ctx, deps, { next, values: { forgotEmail: forgot } });
   });
 
   router.post('/login', async (ctx) => {
@@ -82,13 +85,15 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
 
   router.get('/logout', async (ctx) => {
     noStore(ctx);
-    await ctx.render('logout', { title: 'Log out' });
+    // Not logged in (a bookmark, a second tab): nothing to log out of, and the page says so.
+    await ctx.render('logout', { title: 'Log out', loggedIn: authOf(ctx) !== null });
   });
 
   router.post('/logout', async (ctx) => {
     const current = authOf(ctx);
     if (current) await logOut(auth, current.token);
     endPageSession(ctx);
+    if (current) setFlash(ctx, FLASH.loggedOut);
     redirectTo(ctx, '/');
   });
 
@@ -96,6 +101,7 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
     const current = authOf(ctx);
     if (current) await logOutEverywhere(auth, current.user.id);
     endPageSession(ctx);
+    if (current) setFlash(ctx, FLASH.loggedOutEverywhere);
     redirectTo(ctx, '/');
   });
 

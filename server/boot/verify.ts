@@ -5,9 +5,11 @@ import {
   type ConfirmationLink,
   confirmEmail,
   inspectConfirmationLink,
+  isAccountVerified,
   logInWithConfirmationLink,
 } from '../auth/verification.js';
 import { authOf } from '../middleware/access-token.js';
+import { FLASH, setFlash, takeFlashIf } from '../middleware/flash.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
@@ -19,6 +21,15 @@ const renderInvalidLink = (ctx: Context) =>
     heading: 'This verification link is invalid or has expired',
     message: 'Log in to have a new verification link sent, or sign up again.',
     link: { href: '/', text: 'Back to log in' },
+  });
+
+// A spent link is gone from the store, so which change it was for is unknown: the words hold for
+// a verification opened twice and for an email change that was confirmed or cancelled.
+const renderAlreadyVerified = (ctx: Context) =>
+  renderRefusal(ctx, 400, {
+    heading: 'Your email address is already verified',
+    message: 'This link has been used, so there is nothing left to confirm. You can log in as usual.',
+    link: authOf(ctx) ? { href: '/home', text: 'Go to your account' } : { href: '/', text: 'Log in' },
   });
 
 /**
@@ -58,7 +69,12 @@ export function verifyRoutes({ auth }: PageDeps): Router {
   router.get('/verify', async (ctx) => {
     const query = readForm(verifyQuery, { uid: ctx.query.uid, token: ctx.query.token });
     const link = await linkOf(query);
-    if (!link) return renderInvalidLink(ctx);
+    if (!link) {
+      // The link was used already (the email opened a second time): say it is done.
+      const userId = userIdOf(query.uid);
+      if (userId !== null && (await isAccountVerified(auth, userId))) return renderAlreadyVerified(ctx);
+      return renderInvalidLink(ctx);
+    }
     await showPage(ctx, query, link);
   });
 
@@ -78,6 +94,7 @@ export function verifyRoutes({ auth }: PageDeps): Router {
       if (hasCode(error, 'INVALID_TOKEN', 'VALIDATION_ERROR')) return renderInvalidLink(ctx);
       throw error;
     }
+    setFlash(ctx, FLASH.emailVerified);
     redirectTo(ctx, '/verified');
   });
 
@@ -112,12 +129,17 @@ export function verifyRoutes({ auth }: PageDeps): Router {
       if (hasCode(error, 'INVALID_TOKEN', 'VALIDATION_ERROR')) return renderInvalidLink(ctx);
       throw error;
     }
+    setFlash(ctx, FLASH.emailVerified);
     redirectTo(ctx, '/verified');
   });
 
+  // The page after a verification; the flash set there says it just happened. Opened any other
+  // time (a bookmark, a reload) it has nothing to announce: home when logged in, else the forms.
   router.get('/verified', async (ctx) => {
     noStore(ctx);
-    await ctx.render('verified', { title: 'Email verified', loggedIn: authOf(ctx) !== null });
+    const current = authOf(ctx);
+    if (!takeFlashIf(ctx, FLASH.emailVerified)) return redirectTo(ctx, current ? '/home' : '/');
+    await ctx.render('verified', { title: 'Email verified', loggedIn: current !== null });
   });
 
   return router;

@@ -37,6 +37,13 @@ export function takeFlash(ctx: Context): string | null {
   return typeof message === 'string' && message ? message : null;
 }
 
+/** Takes the waiting message only when it is `message` (a page that exists to say it); else leaves it. */
+export function takeFlashIf(ctx: Context, message: string): boolean {
+  if (ctx.session?.[FLASH_KEY] !== message) return false;
+  takeFlash(ctx);
+  return true;
+}
+
 /**
  * Mount after the view renderer and the session: every `ctx.render` takes the message into
  * `ctx.state.flash`, which layout.ejs prints once.

@@ -28,6 +28,14 @@ export function endPageSession(ctx: Context): void {
   ctx.session = null;
 }
 
+/**
+ * Drops a token that no longer opens anything (revoked elsewhere, expired) but keeps the rest of
+ * the session, its CSRF secret included, so a form the browser already shows still posts.
+ */
+export function forgetPageSessionToken(ctx: Context): void {
+  if (ctx.session) delete ctx.session.token;
+}
+
 /** The access token this browser's session holds, or null. */
 export function pageSessionToken(ctx: Context): string | null {
   const token = ctx.session?.token;

@@ -16,6 +16,18 @@ export class FormClient {
     return this.read(response);
   }
 
+  /**
+   * Opens a page as a person's browser navigates to it: same-site 303s are followed, so the client
+   * ends on the page that was shown (a logged-in browser asking for `/` lands on /home) and keeps
+   * the CSRF token of that page's forms.
+   */
+  async open(path: string, headers: Record<string, string> = {}): Promise<Page> {
+    let page = await this.get(path, headers);
+    for (let hop = 0; hop < 5 && page.location?.startsWith('/'); hop++)
+      page = await this.get(page.location, headers);
+    return page;
+  }
+
   /** Posts a form; `_csrf` is taken from the last page this client loaded unless given. */
   async post(
     path: string,

@@ -54,7 +54,7 @@ describe('the owner is never locked out by others', () => {
     const stranger = await freshBrowser(app);
     assert.equal((await logInWith(stranger, 'owner@example.com', PASSWORD, address())).status, 429);
     // … and the owner's browser, counted on its device cookie alone, gets in.
-    await owner.get('/', home);
+    await owner.open('/', home);
     assert.equal((await logInWith(owner, 'owner@example.com', PASSWORD, home)).status, 303);
   });
 

@@ -119,9 +119,9 @@ describe('the policy on every form and API route that sets a password', () => {
     // The link's page changes nothing (issue 10.6); the API's confirm verifies with its uid and token.
     await browser.get(pathOf(link));
     assert.equal((await api(app, 'GET', `/api/users/confirm?${new URL(link).searchParams}`)).status, 204);
-    await browser.get('/');
+    await browser.open('/');
     assert.equal((await logInWith(browser, 'emoji@example.com', password)).status, 303);
-    await browser.get('/');
+    await browser.open('/');
     assert.equal(
       (await logInWith(browser, 'emoji@example.com', password.trim())).status,
       401,
@@ -183,7 +183,7 @@ describe('the policy on every form and API route that sets a password', () => {
     );
     assert.equal(apiWeak.status, 422);
 
-    await browser.get('/');
+    await browser.open('/');
     await browser.post('/request-password-reset', { email: 'changing@example.com' });
     const link = (await app.mail.waitFor('changing@example.com')).links.find((candidate) =>
       candidate.includes('/reset-password?'),

@@ -110,7 +110,7 @@ describe('next and redirect on the running app', () => {
       }
       assert.equal(login.status, 303, JSON.stringify(next));
       assert.equal(login.location, '/home', JSON.stringify(next));
-      await browser.get('/');
+      await browser.open('/');
     }
     const login = await browser.post('/login', {
       email: 'walker@example.com',

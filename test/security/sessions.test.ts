@@ -96,7 +96,7 @@ describe('sessions and cookies over http://', () => {
     await logInWith(browser, 'first-user@example.com', PASSWORD);
     const firstSession = copyOf(browser);
     assert.equal(await isLoggedIn(firstSession), true);
-    await browser.get('/');
+    await browser.open('/');
     await logInWith(browser, 'second-user@example.com', PASSWORD);
     assert.equal(await isLoggedIn(firstSession), false);
   });
@@ -158,7 +158,7 @@ describe('sessions and cookies over http://', () => {
     };
     assert.equal((await browser.post('/reset-password', fields)).status, 200);
     assert.equal(await isLoggedIn(phone), false);
-    await browser.get('/'); // the reset ended this browser's session too: a fresh CSRF token
+    await browser.open('/'); // the reset ended this browser's session too: a fresh CSRF token
     assert.equal((await browser.post('/reset-password', fields)).status, 401, 'the link works once');
     assert.equal((await browser.get(pathOf(link))).status, 401);
   });

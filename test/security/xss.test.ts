@@ -90,7 +90,7 @@ describe('markup in every user-supplied field is escaped where it is shown again
     assert.equal(signed.status, 200, 'such an email and username are accepted (they are only text)');
 
     // Unverified: the failure page offers to resend, with the typed email in a hidden field.
-    await browser.get('/');
+    await browser.open('/');
     const unverified = await logInWith(browser, EMAIL, PASSWORD);
     assert.equal(unverified.status, 401);
     assertInert(unverified.html, EMAIL, 'resend form');
@@ -99,13 +99,13 @@ describe('markup in every user-supplied field is escaped where it is shown again
     const mail = await verify(app, browser, EMAIL);
     assertInert(mail.html, EMAIL, 'verification email');
 
-    await browser.get('/');
+    await browser.open('/');
     assert.equal((await logInWith(browser, EMAIL, PASSWORD)).status, 303);
     const home = await browser.get('/home');
     assertInert(home.html, EMAIL, 'home (header and details)');
     assertInert(home.html, USERNAME, 'home username');
     for (const page of ['/', '/change-password', '/logout', '/verified']) {
-      assertInert((await browser.get(page)).html, EMAIL, `${page} header`);
+      assertInert((await browser.open(page)).html, EMAIL, `${page} header`);
     }
   });
 
