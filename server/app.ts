@@ -1,3 +1,4 @@
+import type { IncomingMessage, RequestListener } from 'node:http';
 import Koa from 'koa';
 import { createApiApp } from './api/api-app.js';
 import { serveExplorer } from './api/explorer.js';
@@ -37,12 +38,33 @@ export function authDepsOf(deps: Deps): AuthDeps {
 const API_MOUNT = /^\/api(?:\/|$)/i;
 
 /**
+ * The request's path as Koa's ctx.path reads it, without building a Koa context: an origin-form
+ * target (`/api/users/me?x=1`, nearly every request) up to its query; any other form (absolute,
+ * `*`, odd characters) through the URL parser.
+ */
+export function requestPath(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  if (url.startsWith('/') && !/[\s#\u00a0\ufeff]/.test(url)) {
+    const query = url.indexOf('?');
+    return query === -1 ? url : url.slice(0, query);
+  }
+  try {
+    return new URL(url, 'http://localhost').pathname;
+  } catch {
+    return url;
+  }
+}
+
+/**
  * Two Koa apps on one server, each with its own error, body and CSRF stack: the JSON API under
- * /api (api/api-app.ts) and the pages (boot/routes.ts). What they share is here: the request log,
- * the security headers and one limiter, so a login through either spends the same budgets.
+ * /api (api/api-app.ts) and the pages (boot/routes.ts), with one limiter, so a login through
+ * either spends the same budgets. An API request goes straight to the API app, which logs it and
+ * sets the API's own security headers (issue 15: a second Koa context and helmet's page headers
+ * cost a third of /api/users/me's time); everything else goes through the site app here (the
+ * request log, the pages' security headers, the explorer) to the pages.
  * Never listens, never reads process.env.
  */
-export function createApp(deps: Deps): Koa {
+export function createApp(deps: Deps): RequestListener {
   const { config } = deps;
   const auth = authDepsOf(deps);
   // RATE_LIMITS=off: load tests only (refused in production by config.ts).
@@ -51,16 +73,17 @@ export function createApp(deps: Deps): Koa {
   const api = createApiApp(shared, auth, limiter).callback();
   const pages = createPagesApp(shared, auth).callback();
 
-  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
-  app.keys = [...config.sessionKeys];
-  app.silent = true;
-  app.use(logRequests(deps.log));
-  app.use(securityHeaders({ https: config.secureCookies }));
-  if (config.apiExplorer) app.use(serveExplorer());
-  app.use(async function dispatch(ctx) {
-    // Each app answers on its own; this one only logs and sets the shared headers.
+  const site = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
+  site.keys = [...config.sessionKeys];
+  site.silent = true;
+  site.use(logRequests(deps.log));
+  site.use(securityHeaders({ https: config.secureCookies }));
+  if (config.apiExplorer) site.use(serveExplorer());
+  site.use(async function dispatch(ctx) {
+    // The pages app answers on its own; this one only logs and sets the shared headers.
     ctx.respond = false;
-    await (API_MOUNT.test(ctx.path) ? api : pages)(ctx.req, ctx.res);
+    await pages(ctx.req, ctx.res);
   });
-  return app;
+  const rest = site.callback();
+  return (req, res) => (API_MOUNT.test(requestPath(req)) ? api : rest)(req, res);
 }

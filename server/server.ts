@@ -168,7 +168,7 @@ export async function startServer(
       ? { limiter: createLimiter({ backend: createPostgresRateLimitBackend(shared.pool) }) }
       : {}),
   };
-  server.on('request', createApp(deps).callback());
+  server.on('request', createApp(deps));
   // Issue 18: on lowdb this process holds DB_FILE, so `npm run admin` asks it through this socket.
   const adminSocket = shared ? null : await startAdminSocket(deps, adminSocketPath(config.dbFile));
 

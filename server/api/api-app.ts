@@ -2,11 +2,13 @@ import Koa from 'koa';
 import type { AuthDeps } from '../auth/types.js';
 import type { Deps } from '../deps.js';
 import { authOf, resolveAccessToken } from '../middleware/access-token.js';
+import { apiSecurityHeaders } from '../middleware/api-headers.js';
 import { parseJsonBodies } from '../middleware/body.js';
 import { allowListedOrigins } from '../middleware/cors.js';
 import { protectSessionCalls } from '../middleware/csrf.js';
 import { catchErrors, renderJsonError } from '../middleware/errors.js';
 import type { Limiter } from '../middleware/rate-limit.js';
+import { logRequests } from '../middleware/request-log.js';
 import { markSecureCookies, pageSessionCookie } from '../middleware/session.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
 import { presentAuthError } from './present-error.js';
@@ -15,7 +17,8 @@ import { createApiRouter } from './router.js';
 /**
  * The JSON API under /api as a Koa app of its own (Outline's `routes/api`): LoopBack's error
  * envelope, JSON bodies only, CORS from CORS_ORIGINS, and its own CSRF rule for calls a browser's
- * cookies authenticate. app.ts serves it for every /api path, so nothing guesses "API or page".
+ * cookies authenticate. app.ts serves it for every /api path, so nothing guesses "API or page";
+ * it logs its own requests and sets its own security headers (middleware/api-headers.ts).
  */
 export function createApiApp(deps: Deps, auth: AuthDeps, limiter: Limiter | null): Koa {
   const { config } = deps;
@@ -24,6 +27,8 @@ export function createApiApp(deps: Deps, auth: AuthDeps, limiter: Limiter | null
   app.silent = true;
   const appOrigin = new URL(config.appUrl).origin;
 
+  app.use(logRequests(deps.log));
+  app.use(apiSecurityHeaders({ https: config.secureCookies }));
   app.use(catchErrors(deps.log, presentAuthError(config), renderJsonError));
   app.use(allowListedOrigins(config.corsOrigins));
   app.use(markSecureCookies(config.secureCookies));

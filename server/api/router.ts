@@ -9,11 +9,7 @@ import { isResetTokenValid } from './endpoints/passwords.js';
 export function createApiRouter(auth: AuthDeps, limiter: Limiter | null = null): Router {
   const router = new Router({ prefix: '/api' });
   const tools = { limiter, isResetToken: (secret: string) => isResetTokenValid(auth, secret) };
-  router.use(async function noStore(ctx, next) {
-    // Answers carry tokens and account data: no cache may keep them.
-    ctx.set('Cache-Control', 'no-store');
-    await next();
-  });
+  // Cache-Control: no-store is on every API answer (middleware/api-headers.ts).
   for (const endpoint of apiEndpoints(auth, limiter)) {
     router[endpoint.method](endpoint.path, (ctx) => runEndpoint(endpoint as Endpoint, ctx, tools));
   }

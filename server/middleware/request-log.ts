@@ -6,12 +6,15 @@ import type { Logger } from 'pino';
  * `access_token`), a header or a body; pino's redaction in server.ts covers the rest.
  */
 export function logRequests(log: Logger): Middleware {
+  // The line's four fields are fixed and none can hold a secret (the path has no query), so it
+  // skips the logger's redaction: issue 15's profile put redaction at ~10 µs of every request.
+  const lines = log.child({}, { redact: { paths: [] } });
   return async function logRequests(ctx, next) {
     const started = performance.now();
     try {
       await next();
     } finally {
-      log.info(
+      lines.info(
         {
           method: ctx.method,
           path: ctx.path,

@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type TestApp } from '../helpers/app.js';
 import type { FormClient, Page } from '../helpers/browser.js';
-import { freshBrowser, logInWith, PASSWORD, seedUser } from './support.js';
+import { api, freshBrowser, logInWith, PASSWORD, seedUser } from './support.js';
+
+/** The head of the answer to a GET whose request line carries `target` as given. */
+async function rawGet(base: string, target: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  await once(socket, 'connect');
+  socket.end(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`);
+  let text = '';
+  for await (const chunk of socket) text += String(chunk);
+  return text.split('\r\n\r\n')[0] ?? '';
+}
 
 /** The directives of a CSP header, by name. */
 function directives(policy: string): Map<string, string[]> {
@@ -30,6 +43,36 @@ function assertSecurityHeaders(headers: Headers, what: string) {
   assert.equal(headers.get('referrer-policy'), 'no-referrer', `${what}: Referrer-Policy`);
   assert.equal(headers.get('x-frame-options'), 'DENY', `${what}: X-Frame-Options for old browsers`);
   assert.equal(headers.get('x-powered-by'), null, `${what}: no X-Powered-By`);
+}
+
+/**
+ * A JSON API answer's headers (middleware/api-headers.ts): a CSP stricter than the pages' (JSON
+ * loads nothing), nosniff, no framing, no Referer, no embedding by other sites and no caching; not
+ * helmet's headers that only act on HTML documents.
+ */
+function assertApiSecurityHeaders(headers: Headers, what: string) {
+  const policy = headers.get('content-security-policy');
+  assert.ok(policy, `${what}: a CSP`);
+  const csp = directives(policy);
+  assert.deepEqual(
+    csp.get('default-src'),
+    ["'none'"],
+    `${what}: default-src 'none': an answer loads nothing`,
+  );
+  assert.deepEqual(csp.get('frame-ancestors'), ["'none'"], `${what}: frame-ancestors`);
+  for (const [name, sources] of csp)
+    assert.ok(
+      name === 'frame-ancestors' || sources.every((source) => source === "'none'"),
+      `${what}: ${name} allows nothing`,
+    );
+  assert.equal(headers.get('x-content-type-options'), 'nosniff', `${what}: nosniff`);
+  assert.equal(headers.get('referrer-policy'), 'no-referrer', `${what}: Referrer-Policy`);
+  assert.equal(headers.get('x-frame-options'), 'DENY', `${what}: X-Frame-Options for old browsers`);
+  assert.equal(headers.get('cross-origin-resource-policy'), 'same-origin', `${what}: CORP`);
+  assert.equal(headers.get('cache-control'), 'no-store', `${what}: no cache keeps an API answer`);
+  assert.equal(headers.get('x-powered-by'), null, `${what}: no X-Powered-By`);
+  for (const pageOnly of ['cross-origin-opener-policy', 'x-dns-prefetch-control', 'x-download-options'])
+    assert.equal(headers.get(pageOnly), null, `${what}: ${pageOnly} acts on HTML documents only`);
 }
 
 /** No script the CSP would have to allow inline: no <script> without src, no on* handlers, no javascript: URLs. */
@@ -96,7 +139,7 @@ describe('security headers on every response', () => {
       body: '{"email":',
     });
     assert.equal(badJson.status, 400);
-    assertSecurityHeaders(badJson.headers, 'POST /api/users/login bad JSON (400)');
+    assertApiSecurityHeaders(badJson.headers, 'POST /api/users/login bad JSON (400)');
   });
 
   test('the JSON API, its errors and the explorer', async () => {
@@ -107,13 +150,27 @@ describe('security headers on every response', () => {
       ['GET', '/api/nowhere'],
     ] as const) {
       const response = await fetch(new URL(path, app.url), { method });
-      assertSecurityHeaders(response.headers, `${method} ${path}`);
+      assertApiSecurityHeaders(response.headers, `${method} ${path}`);
     }
     // The router matches paths case-blind, so the API's error format must too.
     const shouted = await fetch(new URL('/API/Users/Me', app.url));
     assert.equal(shouted.status, 401);
     assert.match(shouted.headers.get('content-type') ?? '', /^application\/json/);
-    assertSecurityHeaders(shouted.headers, 'GET /API/Users/Me');
+    assertApiSecurityHeaders(shouted.headers, 'GET /API/Users/Me');
+    // Logged in too: an answer with account data.
+    const login = await api(app, 'POST', '/api/users/login', {
+      email: 'headers@example.com',
+      password: PASSWORD,
+    });
+    assert.equal(login.status, 200);
+    const { id } = login.json as { id: string };
+    const me = await api(app, 'GET', '/api/users/me', undefined, { authorization: id });
+    assert.equal(me.status, 200);
+    assertApiSecurityHeaders(me.headers, 'GET /api/users/me logged in');
+    // An absolute-form request target (RFC 9112 §3.2.2) is the API's too, as Koa reads its path.
+    const absolute = await rawGet(app.url, `${app.url}/api/users/me`);
+    assert.match(absolute, /^HTTP\/1\.1 401 /);
+    assert.match(absolute, /content-type: application\/json/i);
     const explorer = await fetch(new URL('/explorer', app.url));
     assert.equal(explorer.status, 200, 'the explorer is on outside production');
     // Swagger UI writes inline styles from its script, so only there styles may be inline; never script.
