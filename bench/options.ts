@@ -26,6 +26,8 @@ export type BenchOptions = {
   instances: number;
   /** Folder for per-phase CPU profiles of the server's main thread; null: no profiling. */
   cpuProfDir: string | null;
+  /** Phase ids to run (warm-up always runs); null: every phase. For iterating on one figure. */
+  phases: string[] | null;
   /** Where RESULTS.md goes; null: bench/RESULTS.md. */
   out: string | null;
   cores: number;
@@ -46,6 +48,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchOption
       store: { type: 'string', default: 'lowdb' },
       instances: { type: 'string', default: '1' },
       'cpu-prof': { type: 'string' },
+      phases: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -61,6 +64,7 @@ export function readOptions(args: string[] = process.argv.slice(2)): BenchOption
     store,
     instances: Number(values.instances),
     cpuProfDir: values['cpu-prof'] ?? null,
+    phases: values.phases ? values.phases.split(',') : null,
     out: values.out ?? null,
     cores: os.availableParallelism(),
   };

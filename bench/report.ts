@@ -77,13 +77,24 @@ function perRequest(s: SizeFigures, phase: Profiled): number | undefined {
   return profile ? profile.busyUs / profile.requests : undefined;
 }
 
+/** A row whose phase `--phases` left out shows a dash. */
+function unlessSkipped(cell: (s: SizeFigures) => string, size: SizeFigures): string {
+  try {
+    return cell(size);
+  } catch {
+    return '–';
+  }
+}
+
 export function table(figures: SizeFigures[]): string {
   const header = `| | ${figures.map((size) => `${f0(size.users)} users`).join(' | ')} |`;
   const rule = `|---|${figures.map(() => '---:').join('|')}|`;
   return [
     header,
     rule,
-    ...ROWS.map(([label, cell]) => `| ${label} | ${figures.map(cell).join(' | ')} |`),
+    ...ROWS.map(
+      ([label, cell]) => `| ${label} | ${figures.map((size) => unlessSkipped(cell, size)).join(' | ')} |`,
+    ),
   ].join('\n');
 }
 

@@ -3,7 +3,8 @@
  * settings and a bare Koa reference app, runs the phases of bench/phases.ts against them from
  * separate client processes, checks bench/targets.ts and writes bench/RESULTS.md (bench/report.ts).
  * Options (bench/options.ts): `--sizes 1000,100000`, `--seconds 10`, `--connections 50`,
- * `--store lowdb|postgres`, `--instances 1`, `--cpu-prof DIR`, `--heap-mb 0`, `--quiet-wait 120`.
+ * `--store lowdb|postgres`, `--instances 1`, `--cpu-prof DIR`, `--heap-mb 0`, `--quiet-wait 120`,
+ * `--phases me,bare` (only those, for iterating: the report then lacks the others), `--out FILE`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -170,8 +171,11 @@ async function benchSize(options: BenchOptions, store: BenchStore, users: number
         users,
         mailSettled: () => quietFor(smtp.received),
       };
-      for (const phase of PHASES)
-        if (!phase.profile || options.cpuProfDir) await runPhase(options, phase, apps, targets, figures);
+      for (const phase of PHASES) {
+        const chosen = phase.warmup || !options.phases || options.phases.includes(phase.id);
+        if (chosen && (!phase.profile || options.cpuProfDir))
+          await runPhase(options, phase, apps, targets, figures);
+      }
       log('  single-thread bcryptjs compare and hash loops');
       figures.bcrypt = bcryptFigures(PASSWORD, hash, ROUNDS, Math.min(3, options.seconds));
       const peak = await servers.peakRss(main.child.pid!);

@@ -82,6 +82,15 @@ export const STEADY_FIGURES: { name: string; better: 'higher' | 'lower'; value(s
 const meets = (better: 'higher' | 'lower', value: number, limit: number) =>
   better === 'higher' ? value >= limit : value <= limit;
 
+/** A check whose phase `--phases` left out is not made (result() throws for a phase not run). */
+function unlessSkipped<T>(make: () => T): T | null {
+  try {
+    return make();
+  } catch {
+    return null;
+  }
+}
+
 export function checkTargets(figures: SizeFigures[], heapMb: number): Check[] {
   const checks: Check[] = [];
   const bySize = [...figures].sort((a, b) => a.users - b.users);
@@ -89,17 +98,19 @@ export function checkTargets(figures: SizeFigures[], heapMb: number): Check[] {
   const small = bySize[0];
   for (const target of targetList(heapMb)) {
     for (const s of target.scope === 'each' ? bySize : large ? [large] : []) {
-      checks.push({
+      const check = unlessSkipped(() => ({
         name: `${target.name} (${f0(s.users)} users)`,
         figure: target.show(s),
         met: meets(target.better, target.value(s), target.limit(s)),
-      });
+      }));
+      if (check) checks.push(check);
     }
   }
   if (small && large && small !== large) {
     for (const figure of STEADY_FIGURES) {
-      const from = figure.value(small);
-      const to = figure.value(large);
+      const pair = unlessSkipped(() => [figure.value(small), figure.value(large)] as const);
+      if (!pair) continue;
+      const [from, to] = pair;
       // "Worse by at most 10 %": a higher-is-better figure keeps ≥ 0.9 of itself, a lower one ≤ 1.1.
       const limit = figure.better === 'higher' ? from * 0.9 : from * 1.1;
       checks.push({
