@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterPostgres, RateLimiterRedis } from 'rate-limiter-flexible';
 import { StoreUnavailableError } from '../store/store.js';
 import { type AttemptCounter, counterFrom, type RateLimitBackend } from './limits/counters.js';
@@ -17,6 +18,20 @@ function unavailableOnFailure(counter: AttemptCounter, where: string): AttemptCo
       }
     };
   return { take: guard(counter.take), giveBack: guard(counter.giveBack), clear: guard(counter.clear) };
+}
+
+/**
+ * PostgreSQL's text refuses a NUL byte and its index refuses a key over ~2.7 kB, both of which a
+ * hostile identifier can carry: counting under the key's SHA-256 keeps every key storable (and
+ * keeps addresses out of the table). Equal keys still meet, so the count is the same.
+ */
+function hashedKeys(counter: AttemptCounter): AttemptCounter {
+  const hash = (key: string) => createHash('sha256').update(key).digest('base64url');
+  return {
+    take: (key) => counter.take(hash(key)),
+    giveBack: (key) => counter.giveBack(hash(key)),
+    clear: (key) => counter.clear(hash(key)),
+  };
 }
 
 /**
@@ -50,7 +65,7 @@ export function createPostgresRateLimitBackend(storeClient: object): RateLimitBa
       blockDuration: rule.blockSeconds,
     });
     sweeper = false;
-    return unavailableOnFailure(counterFrom(limiter), 'PostgreSQL');
+    return unavailableOnFailure(hashedKeys(counterFrom(limiter)), 'PostgreSQL');
   };
 }
 

@@ -1,0 +1,4 @@
+import { runSuitesOn } from '../helpers/app.js';
+
+// test/security/xss.test.ts once more, every app on a fresh PostgreSQL database (its own file: one process).
+await runSuitesOn('postgres', () => import('../security/xss.test.js'));
