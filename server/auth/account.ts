@@ -1,5 +1,7 @@
 import type { NewMail, NewToken, ProfileChange, UserId, UserRecord } from '../store/store.js';
+import { activityEffect } from './activity.js';
 import { commit } from './commit.js';
+import type { ClientInfo } from './devices.js';
 import {
   AuthError,
   type FieldProblems,
@@ -7,6 +9,7 @@ import {
   invalidVerificationToken,
   reauthenticationRequired,
 } from './errors.js';
+import { accountDeletedNotice, originOf } from './notices.js';
 import { linkToken, newMail, signInLink } from './outgoing-mail.js';
 import { passwordMatches } from './sessions.js';
 import { hashToken, isExpired, looksLikeToken } from './tokens.js';
@@ -49,6 +52,7 @@ export async function updateProfile(
   deps: AuthDeps,
   proof: Authenticated,
   changes: ProfileChanges,
+  client?: ClientInfo,
 ): Promise<UserRecord> {
   const { user } = proof;
   const problems: FieldProblems = {};
@@ -96,6 +100,21 @@ export async function updateProfile(
         ...(emailChanges ? { revoke: { kinds: ['email-confirm', 'email-cancel'] } } : {}),
         issue,
         mail,
+        // Issue 14: the request, or the end of a pending one, in the owner's log with the change.
+        ...(change.pendingEmail !== undefined
+          ? {
+              activity: activityEffect(
+                deps,
+                change.pendingEmail
+                  ? {
+                      type: 'email-change-requested',
+                      ...originOf(client),
+                      detail: { email: change.pendingEmail.email },
+                    }
+                  : { type: 'email-change-cancelled', ...originOf(client) },
+              ),
+            }
+          : {}),
       }),
     { mail, conflicts: { username: () => invalidInput({ username: ['uniqueness'] }) } },
   );
@@ -106,7 +125,12 @@ export async function updateProfile(
  * the pending email change and spends the change's links.
  * @throws INVALID_TOKEN
  */
-export async function cancelEmailChange(deps: AuthDeps, userId: UserId, secret: string): Promise<UserRecord> {
+export async function cancelEmailChange(
+  deps: AuthDeps,
+  userId: UserId,
+  secret: string,
+  client?: ClientInfo,
+): Promise<UserRecord> {
   const found = looksLikeToken(secret) ? await deps.store.findTokenWithUser(hashToken(secret)) : null;
   if (
     found?.token.kind !== 'email-cancel' ||
@@ -123,6 +147,11 @@ export async function cancelEmailChange(deps: AuthDeps, userId: UserId, secret: 
         {
           spend: { hash: found.token.hash, kind: 'email-cancel' },
           revoke: { kinds: ['email-confirm', 'email-cancel'] },
+          activity: activityEffect(deps, {
+            type: 'email-change-cancelled',
+            method: 'email-link',
+            ...originOf(client),
+          }),
         },
       ),
     { conflicts: { token: invalidVerificationToken, user: invalidVerificationToken } },
@@ -130,14 +159,21 @@ export async function cancelEmailChange(deps: AuthDeps, userId: UserId, secret: 
 }
 
 /**
- * Deletes the account with all its tokens and queued mail, after re-authentication.
+ * Deletes the account after re-authentication: the user, every token, the queued mail and the
+ * activity log go in one write (the store's cascade), so the address can sign up again at once.
+ * Only "your account was deleted" outlives it: queued after the deletion with no user, so nothing
+ * of the account holds it, and never queued for an account that was not deleted.
  * @throws REAUTHENTICATION_REQUIRED
  */
 export async function deleteAccount(
   deps: AuthDeps,
   proof: Authenticated,
   reauth: Reauthentication,
+  client?: ClientInfo,
 ): Promise<void> {
   await requireReauthentication(deps, proof, reauth);
-  await deps.store.deleteUser(proof.user.id);
+  const { user } = proof;
+  if (!(await deps.store.deleteUser(user.id))) return;
+  const mail = [accountDeletedNotice(deps, user, client)];
+  await commit(deps, () => deps.store.enqueueMail(mail), { mail });
 }

@@ -23,6 +23,10 @@ const PRIORITY: Record<MailKind, number> = {
   'recovery-code-used': 0,
   // Issue 18: an invitation is a link someone waits for.
   invite: 0,
+  // Issue 14: warnings the owner must see soon (someone else may hold the account).
+  'password-changed': 0,
+  'new-sign-in': 0,
+  'account-deleted': 1,
 };
 
 /**

@@ -1,7 +1,10 @@
 import type { UserRecord } from '../store/store.js';
+import { activityEffect } from './activity.js';
 import { emailKey } from './canonical.js';
 import { answerNoSoonerThan, commit } from './commit.js';
+import type { ClientInfo } from './devices.js';
 import { authorizationRequired, emailRequired } from './errors.js';
+import { originOf, passwordChangedNotice } from './notices.js';
 import { linkToken, newMail } from './outgoing-mail.js';
 import { authenticate } from './sessions.js';
 import { DEFAULT_ANSWER_FLOOR_MS } from './sign-up.js';
@@ -35,7 +38,8 @@ export async function requestPasswordReset(deps: AuthDeps, email: string): Promi
 /**
  * Sets a new password with a reset token. The token is spent, and so is every other token of the
  * user: whoever knew the old password is logged out everywhere. Following the emailed link proves
- * the person reads the mailbox, so the email is marked verified too.
+ * the person reads the mailbox, so the email is marked verified too. The reset, its activity entry
+ * and the owner's "your password was changed" email land in one write (issue 14).
  * @throws AUTHORIZATION_REQUIRED (bad, expired or already used token), VALIDATION_ERROR
  *   (password: password.*), PASSWORD_TOO_LONG
  */
@@ -43,6 +47,7 @@ export async function resetPassword(
   deps: AuthDeps,
   secret: string,
   newPassword: string,
+  client?: ClientInfo,
 ): Promise<UserRecord> {
   const proof = await authenticate(deps, secret, 'reset');
   if (!proof) throw authorizationRequired();
@@ -50,6 +55,7 @@ export async function resetPassword(
   const problem = checkPassword(deps, newPassword, user.email, user.username, {});
   if (problem) throw problem;
   const passwordHash = await deps.hasher.hash(newPassword, deps.settings.bcryptRounds);
+  const mail = [passwordChangedNotice(deps, user, 'reset', client)];
   // The spend is the guard: a second use racing this one finds the token gone (401).
   return commit(
     deps,
@@ -57,9 +63,18 @@ export async function resetPassword(
       deps.store.setPassword(
         user.id,
         { passwordHash, at: deps.clock.now(), emailVerified: true },
-        { spend: { hash: token.hash, kind: 'reset' }, revoke: {} },
+        {
+          spend: { hash: token.hash, kind: 'reset' },
+          revoke: {},
+          mail,
+          activity: activityEffect(deps, {
+            type: 'password-reset',
+            method: 'email-link',
+            ...originOf(client),
+          }),
+        },
       ),
-    { conflicts: { token: authorizationRequired, user: authorizationRequired } },
+    { mail, conflicts: { token: authorizationRequired, user: authorizationRequired } },
   );
 }
 

@@ -6,6 +6,7 @@ import { emailKey, usernameKey } from './canonical.js';
 import { commit } from './commit.js';
 import { type ClientInfo, deviceName, sessionMetadata } from './devices.js';
 import { AuthError, emailNotVerified, loginFailed, usernameOrEmailRequired } from './errors.js';
+import { originOf } from './notices.js';
 import { MAX_PASSWORD_BYTES, verifyAgainstDummy } from './passwords.js';
 import { hashToken, isExpired, issueToken, looksLikeToken } from './tokens.js';
 import { type SecondStep, secondStepFor } from './two-factor-login.js';
@@ -150,21 +151,47 @@ export async function authenticate(
   return found;
 }
 
-/** Spends one access token (this device's session). */
-export async function logOut(deps: AuthDeps, token: TokenRecord): Promise<void> {
+/**
+ * Spends one access token (this device's session). A log-out the person asked for passes where it
+ * came from (`client`) and lands in their activity log; a session replaced by a new sign-in in the
+ * same browser passes none and is not logged (the sign-in is).
+ */
+export async function logOut(deps: AuthDeps, token: TokenRecord, client?: ClientInfo): Promise<void> {
   await deps.store.revokeTokens(token.userId, { hashes: [token.hash] });
+  if (client) await recordActivity(deps, token.userId, { type: 'logout', ...originOf(client) });
 }
 
-/** Spends every access token of the user: every device is logged out. */
-export async function logOutEverywhere(deps: AuthDeps, userId: UserId): Promise<void> {
-  await deps.store.revokeTokens(userId, { kinds: ['access'] });
+/** Spends every access token of the user: every device is logged out (and the log says so). */
+export async function logOutEverywhere(deps: AuthDeps, userId: UserId, client?: ClientInfo): Promise<void> {
+  const count = await deps.store.revokeTokens(userId, { kinds: ['access'] });
+  await recordActivity(deps, userId, {
+    type: 'sessions-revoked',
+    ...originOf(client),
+    detail: { count: String(count), scope: 'all' },
+  });
 }
 
-/** Revokes one of the user's access tokens by its hash; false when it was not theirs or is gone. */
-export async function revokeAccessToken(deps: AuthDeps, userId: UserId, hash: string): Promise<boolean> {
+/**
+ * Revokes one of the user's access tokens by its hash; false when it was not theirs or is gone.
+ * The owner's log records it (detail.session: the token's public id, never its hash).
+ */
+export async function revokeAccessToken(
+  deps: AuthDeps,
+  userId: UserId,
+  hash: string,
+  client?: ClientInfo,
+): Promise<boolean> {
   const tokens = await deps.store.listUserTokens(userId);
-  if (!tokens.some((token) => token.hash === hash && token.kind === 'access')) return false;
-  return (await deps.store.revokeTokens(userId, { kinds: ['access'], hashes: [hash] })) > 0;
+  const token = tokens.find((candidate) => candidate.hash === hash && candidate.kind === 'access');
+  if (!token) return false;
+  const revoked = (await deps.store.revokeTokens(userId, { kinds: ['access'], hashes: [hash] })) > 0;
+  if (revoked)
+    await recordActivity(deps, userId, {
+      type: 'session-revoked',
+      ...originOf(client),
+      ...(token.id ? { detail: { session: token.id } } : {}),
+    });
+  return revoked;
 }
 
 /** The user's live access tokens, oldest first (expired ones are left out; the sweeper deletes them). */

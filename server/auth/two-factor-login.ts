@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { UserId, UserRecord } from '../store/store.js';
+import type { ClientInfo } from './devices.js';
 import { AuthError } from './errors.js';
+import { originOf } from './notices.js';
 import {
   describePasskeyAssertion,
   type PasskeyRelyingParty,
@@ -96,13 +98,18 @@ export async function openTicket(
  * Completes a sign-in with an authenticator code or a recovery code.
  * @throws MFA_EXPIRED, INVALID_CODE
  */
-export async function completeWithCode(deps: AuthDeps, ticket: string, code: string): Promise<LoginResult> {
+export async function completeWithCode(
+  deps: AuthDeps,
+  ticket: string,
+  code: string,
+  client?: ClientInfo,
+): Promise<LoginResult> {
   const { user, ttl } = await openTicket(deps, ticket);
   const state = await deps.store.getTwoFactor(user.id);
   const method = await acceptSecondFactorCode(deps, user, state, code);
   if (!method) throw new AuthError('INVALID_CODE');
-  const result = await issueSession(deps, user, ttl);
-  await noteActivity(deps, user.id, { type: 'login', method: `password+${method}` });
+  const result = await issueSession(deps, user, ttl, client);
+  await noteActivity(deps, user.id, { type: 'login', method: `password+${method}`, ...originOf(client) });
   return result;
 }
 
@@ -121,12 +128,13 @@ export async function completeWithPasskey(
   rp: PasskeyRelyingParty,
   ticket: string,
   input: { response: unknown; expectedChallenge: string },
+  client?: ClientInfo,
 ): Promise<LoginResult> {
   const { user, ttl } = await openTicket(deps, ticket);
   const passkey = await checkPasskey(deps, rp, input);
   if (passkey.userId !== user.id) throw new AuthError('PASSKEY_REJECTED');
-  const result = await issueSession(deps, user, ttl);
-  await noteActivity(deps, user.id, { type: 'login', method: 'password+passkey' });
+  const result = await issueSession(deps, user, ttl, client);
+  await noteActivity(deps, user.id, { type: 'login', method: 'password+passkey', ...originOf(client) });
   return result;
 }
 
@@ -139,14 +147,15 @@ export async function logInWithPasskey(
   deps: AuthDeps,
   rp: PasskeyRelyingParty,
   input: { response: unknown; expectedChallenge: string },
+  client?: ClientInfo,
 ): Promise<LoginResult> {
   const passkey = await checkPasskey(deps, rp, input);
   const user = await deps.store.findUserById(passkey.userId);
   if (!user) throw new AuthError('PASSKEY_REJECTED');
   if (deps.settings.emailVerificationRequired && !user.emailVerified)
     throw new AuthError('LOGIN_FAILED_EMAIL_NOT_VERIFIED');
-  const result = await issueSession(deps, user);
-  await noteActivity(deps, user.id, { type: 'login', method: 'passkey' });
+  const result = await issueSession(deps, user, undefined, client);
+  await noteActivity(deps, user.id, { type: 'login', method: 'passkey', ...originOf(client) });
   return result;
 }
 

@@ -1,6 +1,9 @@
 import type { TokenRecord, UserId, UserRecord } from '../store/store.js';
+import { activityEffect, recordActivity } from './activity.js';
 import { commit } from './commit.js';
+import type { ClientInfo } from './devices.js';
 import { invalidInput, invalidVerificationToken, loginFailed, userNotFound } from './errors.js';
+import { originOf } from './notices.js';
 import { issueSession, passwordMatches } from './sessions.js';
 import { hashToken, isExpired, looksLikeToken } from './tokens.js';
 import type { AuthDeps, LoginResult } from './types.js';
@@ -45,12 +48,26 @@ export async function isAccountVerified(deps: AuthDeps, userId: UserId): Promise
 }
 
 /** Applies a confirmation link: spends it, and verifies the email or makes the pending one the email. */
-async function applyConfirmation(deps: AuthDeps, link: ConfirmationLink): Promise<UserRecord> {
+async function applyConfirmation(
+  deps: AuthDeps,
+  link: ConfirmationLink,
+  client?: ClientInfo,
+): Promise<UserRecord> {
   const spend = { hash: link.token.hash, kind: link.kind } as const;
+  const origin = { method: 'email-link', ...originOf(client) };
   if (link.kind === 'verify') {
     return commit(
       deps,
-      () => deps.store.markEmailVerified(link.user.id, { spend, revoke: { kinds: ['verify'] } }),
+      () =>
+        deps.store.markEmailVerified(link.user.id, {
+          spend,
+          revoke: { kinds: ['verify'] },
+          activity: activityEffect(deps, {
+            type: 'email-verified',
+            ...origin,
+            detail: { email: link.email },
+          }),
+        }),
       {
         conflicts: { token: invalidVerificationToken, user: invalidVerificationToken },
       },
@@ -63,6 +80,11 @@ async function applyConfirmation(deps: AuthDeps, link: ConfirmationLink): Promis
       deps.store.confirmPendingEmail(link.user.id, {
         spend,
         revoke: { kinds: ['reset', 'verify', 'email-confirm', 'email-cancel'] },
+        activity: activityEffect(deps, {
+          type: 'email-changed',
+          ...origin,
+          detail: { from: link.user.email, to: link.email },
+        }),
       }),
     {
       conflicts: {
@@ -80,13 +102,18 @@ async function applyConfirmation(deps: AuthDeps, link: ConfirmationLink): Promis
  * changes anything", kept for API clients that build their own links; the pages never call it.
  * @throws USER_NOT_FOUND, INVALID_TOKEN
  */
-export async function verifyEmail(deps: AuthDeps, userId: UserId, secret: string): Promise<UserRecord> {
+export async function verifyEmail(
+  deps: AuthDeps,
+  userId: UserId,
+  secret: string,
+  client?: ClientInfo,
+): Promise<UserRecord> {
   const link = await inspectConfirmationLink(deps, userId, secret);
   if (!link) {
     if (!(await deps.store.findUserById(userId))) throw userNotFound();
     throw invalidVerificationToken();
   }
-  return applyConfirmation(deps, link);
+  return applyConfirmation(deps, link, client);
 }
 
 /**
@@ -99,10 +126,11 @@ export async function confirmEmail(
   loggedIn: UserRecord,
   userId: UserId,
   secret: string,
+  client?: ClientInfo,
 ): Promise<UserRecord> {
   const link = await inspectConfirmationLink(deps, userId, secret);
   if (!link || link.user.id !== loggedIn.id) throw invalidVerificationToken();
-  return applyConfirmation(deps, link);
+  return applyConfirmation(deps, link, client);
 }
 
 /**
@@ -113,11 +141,18 @@ export async function confirmEmail(
  */
 export async function logInWithConfirmationLink(
   deps: AuthDeps,
-  input: { userId: UserId; token: string; password: string; ttl?: number },
+  input: { userId: UserId; token: string; password: string; ttl?: number; client?: ClientInfo },
 ): Promise<LoginResult> {
   const link = await inspectConfirmationLink(deps, input.userId, input.token);
   if (!link) throw invalidVerificationToken();
   if (!(await passwordMatches(deps, link.user, input.password))) throw loginFailed();
-  const confirmed = await applyConfirmation(deps, link);
-  return issueSession(deps, { ...confirmed, passwordHash: link.user.passwordHash }, input.ttl);
+  const confirmed = await applyConfirmation(deps, link, input.client);
+  const session = await issueSession(
+    deps,
+    { ...confirmed, passwordHash: link.user.passwordHash },
+    input.ttl,
+    input.client,
+  );
+  await recordActivity(deps, confirmed.id, { type: 'login', method: 'password', ...originOf(input.client) });
+  return session;
 }

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { cancelEmailChange } from '../auth/account.js';
+import { pageClient } from './account-device.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { confirmForm, userIdOf, verifyQuery } from './forms/verify.js';
 import { noStore, type PageDeps, renderRefusal, renderResponse } from './render.js';
@@ -36,7 +37,7 @@ export function emailChangeRoutes({ auth }: PageDeps): Router {
     const userId = userIdOf(form.uid);
     if (userId === null) return renderInvalidLink(ctx);
     try {
-      await cancelEmailChange(auth, userId, form.token);
+      await cancelEmailChange(auth, userId, form.token, pageClient(ctx));
     } catch (error) {
       if (hasCode(error, 'INVALID_TOKEN')) return renderInvalidLink(ctx);
       throw error;

@@ -7,6 +7,7 @@ import { logInWithPasskey } from '../auth/two-factor-login.js';
 import { addPasskey, passkeyRegistrationFor, removePasskey } from '../auth/two-factor-passkeys.js';
 import { authOf } from '../middleware/access-token.js';
 import { startPageSession } from '../middleware/page-session.js';
+import { noteBrowserSignIn, pageClient } from './account-device.js';
 import { hasCode, readBody } from './forms/form.js';
 import { passkeyForm, reauthForm, twoFactorMessages } from './forms/two-factor.js';
 import { passkeyParty, reauthErrors } from './passkeys-party.js';
@@ -99,13 +100,16 @@ export function passkeyRoutes({ deps, auth }: PageDeps): Router {
     const form = readBody(passkeyForm, ctx);
     const expectedChallenge = takeChallenge(ctx, 'login', auth.clock.now());
     try {
-      const result = await logInWithPasskey(auth, rp, {
-        response: parseJson(form.response),
-        expectedChallenge,
-      });
+      const result = await logInWithPasskey(
+        auth,
+        rp,
+        { response: parseJson(form.response), expectedChallenge },
+        pageClient(ctx),
+      );
       const previous = authOf(ctx);
       if (previous?.transport === 'session') await logOut(auth, previous.token);
       startPageSession(ctx, result.secret, { remember: false, ttlSeconds: result.token.ttl });
+      await noteBrowserSignIn(ctx, auth, result.user);
       ctx.body = { redirect: '/home' };
     } catch (error) {
       if (hasCode(error, 'LOGIN_FAILED_EMAIL_NOT_VERIFIED'))

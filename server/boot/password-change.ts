@@ -4,6 +4,7 @@ import { changePassword } from '../auth/password-change.js';
 import { FLASH } from '../middleware/flash.js';
 import { pageSessionRemembered, startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
+import { pageClient } from './account-device.js';
 import { hasCode, isValidationError, readBody } from './forms/form.js';
 import { changeErrors, changeForm, changeMessages } from './forms/password-change.js';
 import { noStore, type PageDeps, renderForm, requireLogin } from './render.js';
@@ -43,6 +44,7 @@ export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
         form.oldPassword,
         form.newPassword,
         inBrowserSession ? { rotate: current.token } : { keep: current.token },
+        pageClient(ctx),
       );
       // A fresh session for this browser; every other token of the user is gone.
       if (session) {

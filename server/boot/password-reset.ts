@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { isResetTokenValid, requestPasswordReset, resetPassword } from '../auth/password-reset.js';
 import { endPageSession } from '../middleware/page-session.js';
 import { clearLoginFailures } from '../middleware/rate-limit.js';
+import { pageClient } from './account-device.js';
 import { hasCode, isValidationError, readBody, readForm } from './forms/form.js';
 import { resetErrors, resetForm, resetMessages, resetQuery } from './forms/password-reset.js';
 import { emailForm, forgotMessages } from './forms/sign-up.js';
@@ -62,7 +63,7 @@ export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
       return showForm(ctx, form.access_token, { confirmation: resetMessages.mismatch });
     }
     try {
-      const user = await resetPassword(auth, form.access_token, form.password);
+      const user = await resetPassword(auth, form.access_token, form.password, pageClient(ctx));
       // The owner proved the mailbox: their failed guesses are forgotten, so they get in at once.
       await clearLoginFailures(ctx, user.username ? [user.email, user.username] : [user.email]);
     } catch (error) {

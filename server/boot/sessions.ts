@@ -6,6 +6,7 @@ import { FLASH, setFlash } from '../middleware/flash.js';
 import { endPageSession, startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
 import { safeRedirectPath } from '../middleware/safe-redirect.js';
+import { noteBrowserSignIn, pageClient } from './account-device.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { indexQuery, loginForm, loginMessages, loginValues, missingLoginFields } from './forms/login.js';
 import { noStore, type PageDeps, redirectTo, renderIndex } from './render.js';
@@ -40,7 +41,11 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
     }
     const identifier = form.email.trim();
     try {
-      const step = await logInSteps(auth, { ...identifierFields(identifier), password: form.password });
+      const step = await logInSteps(auth, {
+        ...identifierFields(identifier),
+        password: form.password,
+        client: pageClient(ctx),
+      });
       if ('secondStep' in step) {
         // Issue 17: the password was right; the session waits for the second factor. A right
         // password is not yet a success for the throttle, nor a wrong one a failure.
@@ -53,6 +58,7 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
       if (previous?.transport === 'session') await logOut(auth, previous.token);
       reportAttempt(ctx, 'success');
       startPageSession(ctx, result.secret, { remember: values.remember, ttlSeconds: result.token.ttl });
+      await noteBrowserSignIn(ctx, auth, result.user);
       redirectTo(ctx, next || '/home');
     } catch (error) {
       if (!hasCode(error, 'LOGIN_FAILED', 'LOGIN_FAILED_EMAIL_NOT_VERIFIED')) throw error;
@@ -91,7 +97,7 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
 
   router.post('/logout', async (ctx) => {
     const current = authOf(ctx);
-    if (current) await logOut(auth, current.token);
+    if (current) await logOut(auth, current.token, pageClient(ctx));
     endPageSession(ctx);
     if (current) setFlash(ctx, FLASH.loggedOut);
     redirectTo(ctx, '/');
@@ -99,7 +105,7 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
 
   router.post('/logout-all', async (ctx) => {
     const current = authOf(ctx);
-    if (current) await logOutEverywhere(auth, current.user.id);
+    if (current) await logOutEverywhere(auth, current.user.id, pageClient(ctx));
     endPageSession(ctx);
     if (current) setFlash(ctx, FLASH.loggedOutEverywhere);
     redirectTo(ctx, '/');

@@ -11,6 +11,7 @@ import {
 import { completeWithCode, completeWithPasskey, secondStepPasskeyOptions } from '../auth/two-factor-login.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
+import { noteBrowserSignIn, pageClient } from './account-device.js';
 import { hasCode, readBody } from './forms/form.js';
 import {
   enrolForm,
@@ -157,9 +158,10 @@ export function twoFactorRoutes({ deps, auth }: PageDeps): Router {
       return showSecondStep(ctx, 400, { code: twoFactorMessages.missingCode });
     }
     try {
-      const result = await completeWithCode(auth, pending.ticket, form.code);
+      const result = await completeWithCode(auth, pending.ticket, form.code, pageClient(ctx));
       reportAttempt(ctx, 'success');
       startPageSession(ctx, result.secret, { remember: pending.remember, ttlSeconds: result.token.ttl });
+      await noteBrowserSignIn(ctx, auth, result.user);
       redirectTo(ctx, pending.next || '/home');
     } catch (error) {
       if (!hasCode(error, 'INVALID_CODE', 'MFA_EXPIRED')) throw error;
@@ -193,11 +195,18 @@ export function twoFactorRoutes({ deps, auth }: PageDeps): Router {
     if (!pending) return jsonRefusal(ctx, 401, twoFactorMessages.expired);
     const expectedChallenge = takeChallenge(ctx, 'second-step', auth.clock.now());
     try {
-      const result = await completeWithPasskey(auth, rp, pending.ticket, {
-        response: parseJson(form.response),
-        expectedChallenge,
-      });
+      const result = await completeWithPasskey(
+        auth,
+        rp,
+        pending.ticket,
+        {
+          response: parseJson(form.response),
+          expectedChallenge,
+        },
+        pageClient(ctx),
+      );
       startPageSession(ctx, result.secret, { remember: pending.remember, ttlSeconds: result.token.ttl });
+      await noteBrowserSignIn(ctx, auth, result.user);
       ctx.body = { redirect: pending.next || '/home' };
     } catch (error) {
       if (!hasCode(error, 'PASSKEY_REJECTED', 'MFA_EXPIRED')) throw error;

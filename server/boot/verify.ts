@@ -12,6 +12,7 @@ import { authOf } from '../middleware/access-token.js';
 import { FLASH, setFlash, takeFlashIf } from '../middleware/flash.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { reportAttempt } from '../middleware/rate-limit.js';
+import { pageClient, rememberAccount } from './account-device.js';
 import { hasCode, readBody, readForm } from './forms/form.js';
 import { confirmForm, userIdOf, verifyLoginForm, verifyMessages, verifyQuery } from './forms/verify.js';
 import { noStore, type PageDeps, redirectTo, renderRefusal } from './render.js';
@@ -89,7 +90,7 @@ export function verifyRoutes({ auth }: PageDeps): Router {
       return showPage(ctx, form, link);
     }
     try {
-      await confirmEmail(auth, current.user, link.user.id, form.token);
+      await confirmEmail(auth, current.user, link.user.id, form.token, pageClient(ctx));
     } catch (error) {
       if (hasCode(error, 'INVALID_TOKEN', 'VALIDATION_ERROR')) return renderInvalidLink(ctx);
       throw error;
@@ -112,6 +113,7 @@ export function verifyRoutes({ auth }: PageDeps): Router {
         userId: link.user.id,
         token: form.token,
         password: form.password,
+        client: pageClient(ctx),
       });
       reportAttempt(ctx, 'success');
       const previous = authOf(ctx);
@@ -120,6 +122,8 @@ export function verifyRoutes({ auth }: PageDeps): Router {
         remember: form.remember === 'on',
         ttlSeconds: result.token.ttl,
       });
+      // The link proved the mailbox, so the owner is here: remembered, with no "new sign-in" notice.
+      rememberAccount(ctx, result.user.id);
     } catch (error) {
       if (hasCode(error, 'LOGIN_FAILED')) {
         reportAttempt(ctx, 'failure');

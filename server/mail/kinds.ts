@@ -58,6 +58,14 @@ export const MAIL_KINDS: Readonly<Record<MailKind, MailKindSpec>> = {
   },
   // Issue 18 (ADMIN): an invitation's link lives as long as a verification link.
   invite: { subject: 'You are invited: choose your password', template: 'invite', lifetime: 'verify' },
+  // Issue 14: the security notices, each telling what to do if it was not the owner.
+  'password-changed': {
+    subject: 'Your password was changed',
+    template: 'password-changed',
+    lifetime: null,
+  },
+  'new-sign-in': { subject: 'A new sign-in to your account', template: 'new-sign-in', lifetime: null },
+  'account-deleted': { subject: 'Your account was deleted', template: 'account-deleted', lifetime: null },
 };
 
 /** Whether `kind` is one of the table's kinds (a stored record holds a plain string). */

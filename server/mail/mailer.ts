@@ -16,7 +16,11 @@ export type MailKind =
   | 'passkey-removed'
   | 'recovery-code-used'
   // Issue 18: an operator's invitation to choose a password (`npm run admin -- users create --invite`).
-  | 'invite';
+  | 'invite'
+  // Issue 14: notices of what happened to the account (links to pages only, never a login).
+  | 'password-changed'
+  | 'new-sign-in'
+  | 'account-deleted';
 
 /** One rendered email, ready for a transport. */
 export type OutgoingEmail = { to: string; subject: string; text: string; html: string };

@@ -92,6 +92,7 @@ describe('auth/account-centre sessions', () => {
       [
         ['login', 'password'],
         ['login-failed', 'password'],
+        ['email-verified', 'email-link'],
       ],
     );
     assert.equal(entries[1]?.ip, '198.51.100.2');

@@ -7,8 +7,11 @@ export type CaughtMail = { to: string; subject: string; text: string; html: stri
 export type SmtpSink = {
   url: string;
   mails: CaughtMail[];
-  /** Resolves with the next (or an already caught, unclaimed) mail to `to`. */
-  waitFor(to: string, timeoutMs?: number): Promise<CaughtMail>;
+  /**
+   * Resolves with the next (or an already caught, unclaimed) mail to `to`; with `match`, the next
+   * one it accepts (others stay unclaimed), so a notice arriving in between does not stand in.
+   */
+  waitFor(to: string, timeoutMs?: number, match?: (mail: CaughtMail) => boolean): Promise<CaughtMail>;
   /** While true, the server refuses every message with `refuseCode` (a mail outage). */
   refuse: boolean;
   /** The SMTP reply code a refusal uses: 451 (temporary, the default) or a 5xx (permanent). */
@@ -28,15 +31,19 @@ function linksIn(text: string): string[] {
 export async function startSmtpSink(): Promise<SmtpSink> {
   const mails: CaughtMail[] = [];
   const claimed = new Set<CaughtMail>();
-  const waiters: Array<{ to: string; resolve: (mail: CaughtMail) => void }> = [];
+  const waiters: Array<{
+    to: string;
+    match: (mail: CaughtMail) => boolean;
+    resolve: (mail: CaughtMail) => void;
+  }> = [];
   const sink: SmtpSink = {
     url: '',
     mails,
     refuse: false,
     refuseCode: 451,
-    waitFor(to, timeoutMs = 10_000) {
+    waitFor(to, timeoutMs = 10_000, match = () => true) {
       const wanted = to.toLowerCase();
-      const ready = mails.find((mail) => mail.to === wanted && !claimed.has(mail));
+      const ready = mails.find((mail) => mail.to === wanted && !claimed.has(mail) && match(mail));
       if (ready) {
         claimed.add(ready);
         return Promise.resolve(ready);
@@ -44,6 +51,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       return new Promise((resolve, reject) => {
         const waiter = {
           to: wanted,
+          match,
           resolve: (mail: CaughtMail) => {
             clearTimeout(timer);
             resolve(mail);
@@ -100,7 +108,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
               links: linksIn(text),
             };
             mails.push(mail);
-            const waiter = waiters.findIndex((candidate) => candidate.to === to);
+            const waiter = waiters.findIndex((candidate) => candidate.to === to && candidate.match(mail));
             if (waiter >= 0) {
               claimed.add(mail);
               waiters.splice(waiter, 1)[0]!.resolve(mail);

@@ -185,9 +185,11 @@ describe('the policy on every form and API route that sets a password', () => {
 
     await browser.open('/');
     await browser.post('/request-password-reset', { email: 'changing@example.com' });
-    const link = (await app.mail.waitFor('changing@example.com')).links.find((candidate) =>
-      candidate.includes('/reset-password?'),
-    )!;
+    const link = (
+      await app.mail.waitFor('changing@example.com', 10_000, (caught) =>
+        caught.links.some((candidate) => candidate.includes('/reset-password?')),
+      )
+    ).links.find((candidate) => candidate.includes('/reset-password?'))!;
     const page = await browser.get(pathOf(link));
     assert.equal(page.status, 200);
     const accessToken = new URL(link).searchParams.get('access_token')!;

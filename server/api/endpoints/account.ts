@@ -4,6 +4,7 @@ import { linkedProviders } from '../../auth/identities.js';
 import type { AuthDeps } from '../../auth/types.js';
 import { endPageSession } from '../../middleware/page-session.js';
 import { identifierKey, mailKey } from '../../middleware/rate-limit.js';
+import { apiClient } from '../client-info.js';
 import { defineEndpoint } from '../endpoint.js';
 import { hasField } from '../input.js';
 import { presentUser } from '../present.js';
@@ -69,14 +70,19 @@ export const accountEndpoints = (auth: AuthDeps) => [
       422: { description: 'ValidationError: invalid email, invalid or taken username' },
       429: { description: 'TOO_MANY_REQUESTS, with Retry-After' },
     },
-    async handler({ body, rawBody, auth: current }) {
+    async handler({ ctx, body, rawBody, auth: current }) {
       // LB3's rejectPasswordChangesViaPatchOrReplace: a password changes only with proof.
       if (hasField(rawBody, 'password')) throw new AuthError('PASSWORD_CHANGE_NOT_ALLOWED');
-      const updated = await updateProfile(auth, current, {
-        ...(body.email !== undefined ? { email: body.email } : {}),
-        ...(body.username !== undefined ? { username: body.username } : {}),
-        ...(body.currentPassword !== undefined ? { currentPassword: body.currentPassword } : {}),
-      });
+      const updated = await updateProfile(
+        auth,
+        current,
+        {
+          ...(body.email !== undefined ? { email: body.email } : {}),
+          ...(body.username !== undefined ? { username: body.username } : {}),
+          ...(body.currentPassword !== undefined ? { currentPassword: body.currentPassword } : {}),
+        },
+        apiClient(ctx),
+      );
       return { body: presentUser(updated, await linkedProviders(auth, updated.id)) };
     },
   }),
@@ -97,6 +103,7 @@ export const accountEndpoints = (auth: AuthDeps) => [
         auth,
         current,
         body.currentPassword === undefined ? {} : { currentPassword: body.currentPassword },
+        apiClient(ctx),
       );
       if (current.transport === 'session') endPageSession(ctx);
       // LoopBack's deleteById answer.

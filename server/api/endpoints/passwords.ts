@@ -3,6 +3,7 @@ import { isResetTokenValid, requestPasswordReset, resetPassword } from '../../au
 import type { AuthDeps } from '../../auth/types.js';
 import { endPageSession, pageSessionToken } from '../../middleware/page-session.js';
 import { identifierKey, type Limiter, mailKey } from '../../middleware/rate-limit.js';
+import { apiClient } from '../client-info.js';
 import { defineEndpoint } from '../endpoint.js';
 import { changePasswordBody, resetBody, resetPasswordBody } from '../schemas.js';
 
@@ -44,7 +45,7 @@ export const passwordEndpoints = (auth: AuthDeps, limiter: Limiter | null) => [
       422: { description: 'The new password breaks the policy (ValidationError, PASSWORD_TOO_LONG)' },
     },
     async handler({ ctx, body, resetToken }) {
-      const user = await resetPassword(auth, resetToken, body.newPassword);
+      const user = await resetPassword(auth, resetToken, body.newPassword, apiClient(ctx));
       // The reset proved the mailbox: whatever someone else guessed, the owner gets in at once.
       await limiter?.clearAccount(ctx, [identifierKey(user.email), identifierKey(user.username ?? '')]);
       if (pageSessionToken(ctx) === resetToken) endPageSession(ctx);
@@ -72,9 +73,16 @@ export const passwordEndpoints = (auth: AuthDeps, limiter: Limiter | null) => [
       422: { description: 'The new password breaks the policy' },
       429: { description: 'TOO_MANY_REQUESTS: too many wrong current passwords' },
     },
-    async handler({ body, auth: current }) {
+    async handler({ ctx, body, auth: current }) {
       // LoopBack's API keeps the caller's token; every other token of the user is deleted.
-      await changePassword(auth, current.user, body.oldPassword, body.newPassword, { keep: current.token });
+      await changePassword(
+        auth,
+        current.user,
+        body.oldPassword,
+        body.newPassword,
+        { keep: current.token },
+        apiClient(ctx),
+      );
       return undefined;
     },
   }),

@@ -10,7 +10,8 @@ import type { AuthDeps } from '../../auth/types.js';
 import type { RequestAuth } from '../../middleware/access-token.js';
 import { refuse } from '../../middleware/http-error.js';
 import { endPageSession } from '../../middleware/page-session.js';
-import { identifierKey, withoutPort } from '../../middleware/rate-limit.js';
+import { identifierKey } from '../../middleware/rate-limit.js';
+import { apiClient } from '../client-info.js';
 import { defineEndpoint } from '../endpoint.js';
 import { includedRelations } from '../input.js';
 import { LISTING_ID_LENGTH, presentAccessToken, presentLogin } from '../present.js';
@@ -62,7 +63,7 @@ export const sessionEndpoints = (auth: AuthDeps) => [
         password: body.password ?? '',
         ...(body.ttl !== undefined ? { ttl: body.ttl } : {}),
         // Issue 14: the token records where it was issued (listed in GET accessTokens).
-        client: { ip: withoutPort(ctx.ip), userAgent: ctx.get('user-agent') || null, session: 'api' },
+        client: apiClient(ctx),
       });
       // Issue 17: an account with a second factor gets 401 MFA_REQUIRED with details.mfaToken.
       if ('secondStep' in step) throw new SecondFactorRequired(step.secondStep.ticket);
@@ -76,7 +77,7 @@ export const sessionEndpoints = (auth: AuthDeps) => [
     caller: 'access-token',
     responses: { 204: { description: 'The token is deleted' }, 401: unauthorized },
     async handler({ ctx, auth: current }) {
-      await logOut(auth, current.token);
+      await logOut(auth, current.token, apiClient(ctx));
       forgetSession(ctx, current);
       return undefined;
     },
@@ -102,7 +103,7 @@ export const sessionEndpoints = (auth: AuthDeps) => [
     caller: 'owner',
     responses: { 204: { description: 'Every login token of the user is deleted' }, 401: unauthorized },
     async handler({ ctx, auth: current }) {
-      await logOutEverywhere(auth, current.user.id);
+      await logOutEverywhere(auth, current.user.id, apiClient(ctx));
       forgetSession(ctx, current);
       return undefined;
     },
@@ -127,7 +128,7 @@ export const sessionEndpoints = (auth: AuthDeps) => [
         (fk.length === LISTING_ID_LENGTH
           ? tokens.find((t) => t.id === undefined && t.hash.startsWith(fk))
           : undefined);
-      if (!token || !(await revokeAccessToken(auth, current.user.id, token.hash)))
+      if (!token || !(await revokeAccessToken(auth, current.user.id, token.hash, apiClient(ctx))))
         throw refuse(404, 'NOT_FOUND', 'No such token.');
       if (token.hash === current.token.hash) forgetSession(ctx, current);
       return undefined;

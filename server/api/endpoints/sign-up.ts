@@ -5,6 +5,7 @@ import { verifyEmail } from '../../auth/verification.js';
 import { refuse } from '../../middleware/http-error.js';
 import { mailKey } from '../../middleware/rate-limit.js';
 import { safeRedirectPath } from '../../middleware/safe-redirect.js';
+import { apiClient } from '../client-info.js';
 import { defineEndpoint } from '../endpoint.js';
 import { presentUser } from '../present.js';
 import { confirmQuery, createUserBody, userSchema } from '../schemas.js';
@@ -54,12 +55,12 @@ export const signUpEndpoints = (auth: AuthDeps) => [
       },
       404: { description: 'USER_NOT_FOUND' },
     },
-    async handler({ query }) {
+    async handler({ ctx, query }) {
       // Checked before the token is spent, so a link with a bad redirect can be fixed and used again.
       const redirect = query.redirect === undefined ? null : safeRedirectPath(query.redirect);
       if (query.redirect !== undefined && !redirect)
         throw refuse(400, 'INVALID_REDIRECT', 'redirect must be a path on this site.');
-      await verifyEmail(auth, query.uid, query.token);
+      await verifyEmail(auth, query.uid, query.token, apiClient(ctx));
       return redirect ? { redirect } : undefined;
     },
   }),

@@ -1,5 +1,6 @@
 import { completeWithCode, ticketAccount } from '../../auth/two-factor-login.js';
 import type { AuthDeps } from '../../auth/types.js';
+import { apiClient } from '../client-info.js';
 import { defineEndpoint } from '../endpoint.js';
 import { includedRelations } from '../input.js';
 import { presentLogin } from '../present.js';
@@ -30,7 +31,7 @@ export const twoFactorEndpoints = (auth: AuthDeps) => [
     },
     async handler({ ctx, body }) {
       const includeUser = includedRelations(ctx.querystring).includes('user');
-      const result = await completeWithCode(auth, body.mfaToken, body.code);
+      const result = await completeWithCode(auth, body.mfaToken, body.code, apiClient(ctx));
       return { body: presentLogin(result, includeUser) };
     },
   }),
