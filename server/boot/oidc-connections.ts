@@ -8,7 +8,8 @@ import {
   unlinkFromAccount,
 } from '../auth/identities.js';
 import { authOf, type RequestAuth } from '../middleware/access-token.js';
-import { hasCode, readBody, text } from './forms/form.js';
+import { isCsrfTokenValid } from '../middleware/csrf.js';
+import { hasCode, readBody, readForm, text } from './forms/form.js';
 import { oidcProvidersOf } from './oidc.js';
 import { renderOidcFailure } from './oidc-pages.js';
 import { clientOf, dropPendingLink, holdFlow, pendingLinkTicket } from './oidc-session.js';
@@ -20,7 +21,7 @@ import { noStore, type PageDeps, redirectTo, renderForm, requireLogin } from './
  * /account/connections/confirm finishes a "log in, then connect" the provider callback asked for.
  */
 
-const providerForm = z.object({ provider: text(40) });
+const linkQuery = z.object({ provider: text(40), _csrf: text(200) });
 const unlinkForm = z.object({ issuer: text(2000), subject: text(300) });
 
 const notices: Record<string, (name: string) => string> = {
@@ -67,10 +68,16 @@ export function oidcConnectionRoutes({ deps, auth }: PageDeps): Router {
     if (current) await showPage(ctx, current, 200);
   });
 
-  router.post('/account/connections/link', async (ctx) => {
+  // A link, not a form: CSP's form-action 'self' stops a form's redirect to the provider. It still
+  // carries the page's CSRF token, so another site cannot start linking in this person's session
+  // (with a provider that can be logged into by another site, that would link the wrong identity).
+  router.get('/account/connections/link', async (ctx) => {
     const current = requireLogin(ctx, '/account/connections');
     if (!current) return;
-    const provider = providers.find(readBody(providerForm, ctx).provider);
+    const form = readForm(linkQuery, ctx.query);
+    if (!isCsrfTokenValid(ctx, form._csrf))
+      return showPage(ctx, current, 403, { form: 'That link has expired. Try again.' });
+    const provider = providers.find(form.provider);
     if (!provider) return showPage(ctx, current, 404, { form: 'This site does not offer that provider.' });
     const started = await providers.begin(provider.id);
     if (!started.ok)

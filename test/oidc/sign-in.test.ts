@@ -58,11 +58,20 @@ async function viaProvider(
 
 /** Follows a "Connect" from the connections page through the provider, back to the app. */
 async function connectVia(browser: FormClient, id: string, at: TestOidcProvider, account: ProviderAccount) {
-  await browser.get('/account/connections');
-  const started = await browser.post('/account/connections/link', { provider: id });
+  const started = await browser.get(await connectHref(browser, id));
   assert.equal(started.status, 303, started.html);
   const callback = await new ProviderBrowser(at.issuer).signIn(started.location!, { login: account.sub });
   return browser.get(pathOf(callback.href));
+}
+
+/** The page's "Connect NAME" link (it carries the page's CSRF token). */
+async function connectHref(browser: FormClient, id: string): Promise<string> {
+  const page = await browser.get('/account/connections');
+  const href = new RegExp(`href="(/account/connections/link\\?provider=${id}&amp;_csrf=[^"]+)"`).exec(
+    page.html,
+  )?.[1];
+  assert.ok(href, `no Connect link for ${id}`);
+  return href.replaceAll('&amp;', '&');
 }
 
 async function signUpWithPassword(email: string): Promise<FormClient> {
@@ -411,8 +420,7 @@ describe('/account/connections (issue 16.3)', () => {
     const max = person(provider);
     const browser = await signUpWithPassword(max.email!.replace('@', '+pw@'));
     await logIn(browser, max.email!.replace('@', '+pw@'));
-    await browser.get('/account/connections');
-    const started = await browser.post('/account/connections/link', { provider: 'test' });
+    const started = await browser.get(await connectHref(browser, 'test'));
     const callback = await new ProviderBrowser(provider.issuer).signIn(started.location!, { login: max.sub });
     await browser.get('/logout');
     await browser.post('/logout', {});
@@ -420,6 +428,14 @@ describe('/account/connections (issue 16.3)', () => {
     // The flow went with the session at log-out: the callback finds none.
     assert.equal(answer.status, 400);
     assert.equal(await app.store.findUserByIdentity(provider.issuer, max.sub), null);
+  });
+
+  test('"Connect" needs the page’s CSRF token: another site cannot start a link', async () => {
+    const browser = await signUpWithPassword(`csrf-${counter}@example.com`);
+    await logIn(browser, `csrf-${counter}@example.com`);
+    assert.equal((await browser.get('/account/connections/link?provider=test')).status, 403);
+    assert.equal((await browser.get('/account/connections/link?provider=test&_csrf=forged')).status, 403);
+    assert.equal((await browser.get(await connectHref(browser, 'test'))).status, 303);
   });
 
   test('logged out, the page sends to the log-in form', async () => {
