@@ -3,6 +3,7 @@ import type { PasswordHasher } from './auth/password-hasher.js';
 import type { LinkSealer } from './auth/sealed-links.js';
 import type { AuthEvents, Clock } from './auth/types.js';
 import type { Config } from './config.js';
+import type { DatabaseProbe } from './health.js';
 import type { Mailer, Outbox } from './mail/mailer.js';
 import type { Limiter } from './middleware/rate-limit.js';
 import type { OidcProviders } from './oidc/providers.js';
@@ -25,6 +26,8 @@ export type Deps = Readonly<{
   clock: Clock;
   log: Logger;
   events: AuthEvents;
+  /** Whether the database answers (/healthz); absent = the embedded store, which always does. */
+  databaseAnswers?: DatabaseProbe;
   /** The development outbox's listing; absent in production and whenever SMTP_URL is set. */
   outbox?: Outbox;
   /**

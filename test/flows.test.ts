@@ -500,9 +500,10 @@ describe('pages: the flows a person walks', () => {
     assert.equal((await one.get('/home')).status, 303);
   });
 
-  test('/healthz answers ok and unknown pages are a 404 page', async () => {
+  test('/healthz answers ok (the database too) and unknown pages are a 404 page', async () => {
     const health = await fetch(`${app.url}/healthz`);
-    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok', database: 'ok' });
     const missing = await fetch(`${app.url}/no-such-page`);
     assert.equal(missing.status, 404);
     assert.match(await missing.text(), /Page not found/);

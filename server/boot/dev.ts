@@ -17,8 +17,17 @@ export function utilityRoutes({ deps }: PageDeps): Router {
     router.get(formOnly, (ctx) => redirectTo(ctx, '/'));
   }
 
-  router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
+  // For a load balancer: 200 while the database answers, 503 (with Retry-After) while it does not,
+  // so traffic goes to instances that can serve it; never a hang (the probe is bounded).
+  router.get('/healthz', async (ctx) => {
+    noStore(ctx);
+    if (!deps.databaseAnswers || (await deps.databaseAnswers())) {
+      ctx.body = { status: 'ok', database: 'ok' };
+      return;
+    }
+    ctx.status = 503;
+    ctx.set('Retry-After', '5');
+    ctx.body = { status: 'unavailable', database: 'down' };
   });
 
   const outbox = deps.outbox;
