@@ -14,6 +14,7 @@ import type { Clock } from './auth/types.js';
 import { type Config, ConfigError, loadConfigFromProcess, withAppUrl } from './config.js';
 import type { Deps } from './deps.js';
 import { createWorkerPasswordHasher } from './hashing/worker-pool.js';
+import { createDatabaseProbe } from './health.js';
 import { createOutboxMailer } from './mail/outbox.js';
 import { startMailQueue } from './mail/queue.js';
 import { createSmtpMailer } from './mail/smtp.js';
@@ -92,6 +93,17 @@ export async function startServer(
         onIdleError: (error) => log.warn({ err: error }, 'a database connection failed while idle'),
       })
     : undefined;
+  // pg emits a connection's failure (the server restarting, a terminated backend) as an 'error'
+  // event; the pool listens only while a connection is idle, so one failing while checked out
+  // (between a transaction's statements) was an uncaught exception that ended the instance. Its
+  // statement fails anyway (a 503) and the store discards the connection: here it is only logged.
+  // On 'acquire', not 'connect', so the connections the start-up migration opened are covered too.
+  const guarded = new WeakSet<object>();
+  shared?.pool.on('acquire', (client) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', (error) => log.warn({ err: error }, 'a database connection failed while in use'));
+  });
   // REDIS_URL: the limiter counts in Redis instead. No offline queue: while Redis is away a count
   // fails at once (a 503 through StoreUnavailableError) rather than waiting on a reconnect.
   const redis = config.redisUrl
@@ -159,6 +171,7 @@ export async function startServer(
     log,
     events,
     ...(outbox ? { outbox } : {}),
+    ...(shared ? { databaseAnswers: createDatabaseProbe(() => shared.pool.query('SELECT 1')) } : {}),
     ...(oidc ? { oidc } : {}),
     // Several instances count in one place: PostgreSQL's table, not each process's memory.
     ...(redis && config.rateLimits
