@@ -317,22 +317,26 @@ export async function unlinkFromAccount(
   subject: string,
   client?: ClientInfo,
 ): Promise<void> {
-  const { store } = deps;
-  const user = await deps.store.findUserById(userId);
-  if (!user) throw userNotFound();
-  const { connections, hasPassword: withPassword, passkeys } = await listConnections(deps, user);
-  const target = connections.find((each) => each.issuer === issuer && each.subject === subject);
-  if (!target) throw userNotFound();
-  if (!withPassword && passkeys === 0 && connections.length === 1) throw new AuthError('LAST_SIGN_IN_METHOD');
-  const removed = await commit(
-    deps,
-    () =>
-      store.unlinkIdentity(userId, issuer, subject, {
+  for (let attempt = 0; ; attempt += 1) {
+    const user = await deps.store.findUserById(userId);
+    if (!user) throw userNotFound();
+    const { connections, hasPassword: withPassword, passkeys } = await listConnections(deps, user);
+    const target = connections.find((each) => each.issuer === issuer && each.subject === subject);
+    if (!target) throw userNotFound();
+    if (!withPassword && passkeys === 0 && connections.length === 1)
+      throw new AuthError('LAST_SIGN_IN_METHOD');
+    try {
+      const removed = await deps.store.unlinkIdentity(userId, issuer, subject, {
         guard: { version: user.version },
         activity: activityEffect(deps, entry('identity-unlinked', target.providerId, client)),
-      }),
-    // The account changed meanwhile (another unlink, a password set): the person tries again.
-    { conflicts: { user: () => new AuthError('LAST_SIGN_IN_METHOD') } },
-  );
-  if (!removed) throw userNotFound();
+      });
+      if (!removed) throw userNotFound();
+      return;
+    } catch (error) {
+      // The account changed since it was read (another unlink, a password set, a deletion): decide
+      // again on what is there now, once; a second change in a row ends as the rule's refusal.
+      if (!(error instanceof StoreConflictError && error.field === 'user')) throw error;
+      if (attempt > 0) throw new AuthError('LAST_SIGN_IN_METHOD');
+    }
+  }
 }
