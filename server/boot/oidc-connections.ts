@@ -117,7 +117,7 @@ export function oidcConnectionRoutes({ deps, auth }: PageDeps): Router {
   });
 
   const pending = (ctx: Context, current: RequestAuth) => {
-    const ticket = pendingLinkTicket(ctx);
+    const ticket = pendingLinkTicket(ctx, secure);
     if (!ticket) return null;
     try {
       return { ticket, link: openPendingLink(auth, ticket, current.user) };

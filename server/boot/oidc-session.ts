@@ -39,10 +39,11 @@ export function takeFlow(ctx: Context): HeldFlow | null {
   return parsed.success ? parsed.data : null;
 }
 
-const PENDING_COOKIE = 'oidc-link';
+// `__Host-` on https, as the session cookie: no subdomain can set or shadow it.
+const pendingCookie = (secure: boolean) => (secure ? '__Host-oidc-link' : 'oidc-link');
 
 export function holdPendingLink(ctx: Context, ticket: string, secure: boolean): void {
-  ctx.cookies.set(PENDING_COOKIE, ticket, {
+  ctx.cookies.set(pendingCookie(secure), ticket, {
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
@@ -52,13 +53,13 @@ export function holdPendingLink(ctx: Context, ticket: string, secure: boolean): 
   });
 }
 
-export function pendingLinkTicket(ctx: Context): string | null {
-  const value = ctx.cookies.get(PENDING_COOKIE, { signed: true });
+export function pendingLinkTicket(ctx: Context, secure: boolean): string | null {
+  const value = ctx.cookies.get(pendingCookie(secure), { signed: true });
   return value ? value : null;
 }
 
 export function dropPendingLink(ctx: Context, secure: boolean): void {
-  ctx.cookies.set(PENDING_COOKIE, null, {
+  ctx.cookies.set(pendingCookie(secure), null, {
     signed: true,
     httpOnly: true,
     sameSite: 'lax',
