@@ -25,7 +25,7 @@ test('a form whose CSRF token was tampered with is refused with a 403 page', asy
   const refused = page.waitForResponse((response) => response.url().endsWith('/login'));
   await card.getByRole('button', { name: 'Log in' }).click();
   expect((await refused).status()).toBe(403);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Forbidden');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('This form has expired');
   await checkPage('csrf-refused');
   await page.goto('/home');
   await expect(loginCard(page)).toBeVisible();

@@ -29,6 +29,15 @@ async function tabTo(page: Page, target: Locator, maxPresses = 40): Promise<void
   throw new Error(`Tab never reached ${target} within ${maxPresses} presses`);
 }
 
+/** From a password field, Tab reaches its Show button first (public/forms.js), then what follows. */
+async function tabPastShowButton(page: Page): Promise<void> {
+  await page.keyboard.press('Tab');
+  await expect(
+    page.getByRole('button', { name: 'Show password', exact: true }).and(page.locator(':focus')),
+  ).toHaveCount(1);
+  await page.keyboard.press('Tab');
+}
+
 async function typeInto(page: Page, field: Locator, text: string): Promise<void> {
   await expect(field).toBeFocused();
   await page.keyboard.type(text);
@@ -90,8 +99,8 @@ test('keyboard only: skip link, sign up, log in refused, resend, verify, log in,
   await page.keyboard.type(email);
   await page.keyboard.press('Tab');
   await typeInto(page, loginCard(page).getByLabel('Password'), password);
-  // "Forgot password?" sits beside the password field, so it comes next in the tab order.
-  await page.keyboard.press('Tab');
+  // "Forgot password?" sits beside the password field, so it comes next after its Show button.
+  await tabPastShowButton(page);
   await expect(loginCard(page).getByRole('link', { name: 'Forgot password?' })).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(loginCard(page).getByLabel('Remember me')).toBeFocused();
@@ -108,9 +117,9 @@ test('keyboard only: skip link, sign up, log in refused, resend, verify, log in,
   await tabTo(page, page.getByLabel('Current password'));
   await page.keyboard.type(password);
   const fresh = newPassword();
-  await page.keyboard.press('Tab');
+  await tabPastShowButton(page);
   await typeInto(page, page.getByLabel('New password', { exact: true }), fresh);
-  await page.keyboard.press('Tab');
+  await tabPastShowButton(page);
   await typeInto(page, page.getByLabel('Confirm new password'), fresh);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('status')).toHaveText('Password changed. Other sessions have been logged out.');
@@ -154,9 +163,9 @@ test('keyboard only: forgot password, reset form, log out page, log out everywhe
   const fresh = newPassword();
   await tabTo(page, page.getByLabel('New password', { exact: true }));
   await page.keyboard.type(fresh);
-  await page.keyboard.press('Tab');
+  await tabPastShowButton(page);
   await typeInto(page, page.getByLabel('Confirm new password'), fresh);
-  await page.keyboard.press('Tab');
+  await tabPastShowButton(page);
   await expect(page.getByRole('button', { name: 'Reset password' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Password reset success');

@@ -562,7 +562,7 @@ describe('pages: throttled log-ins', () => {
     assert.ok(refused, 'the guesses were refused before 30');
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     assert.match(refused.html, /You can try again in/);
-    assert.match(refused.html, /href="\/#forgot-heading">Reset your password/);
+    assert.match(refused.html, /href="\/\?forgot=#forgot-heading">Reset your password/);
 
     await guesser.open('/');
     await guesser.post('/request-password-reset', { email: 'lockedout@example.com' });

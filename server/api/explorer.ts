@@ -32,14 +32,24 @@ const page = `<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
-    <title>API explorer · koa-user-management</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="color-scheme" content="light dark">
+    <title>API explorer · User management</title>
     <link rel="stylesheet" href="${PREFIX}/swagger-ui.css">
     <link rel="stylesheet" href="${PREFIX}/index.css">
-    <link rel="icon" type="image/png" href="${PREFIX}/favicon-32x32.png" sizes="32x32">
-    <link rel="icon" type="image/png" href="${PREFIX}/favicon-16x16.png" sizes="16x16">
+    <link rel="stylesheet" href="${PREFIX}/explorer.css">
+    <link rel="icon" href="/favicon.svg" type="image/svg+xml">
   </head>
   <body>
-    <div id="swagger-ui"></div>
+    <header class="explorer-bar">
+      <a class="explorer-bar__brand" href="/">User management</a>
+      <span class="explorer-bar__title">API explorer</span>
+      <nav class="explorer-bar__links" aria-label="Elsewhere">
+        <a href="/">The pages</a>
+        <a href="/api/openapi.json">OpenAPI document</a>
+      </nav>
+    </header>
+    <main id="swagger-ui"></main>
     <script src="${PREFIX}/swagger-ui-bundle.js"></script>
     <script src="${PREFIX}/explorer-init.js"></script>
   </body>
@@ -61,6 +71,32 @@ const initializer = `window.addEventListener('load', function () {
 });
 `;
 
+// The product's bar over Swagger UI, and a dark scheme for it: Swagger UI 5 has none of its own,
+// so in the dark its light page is turned (invert + hue-rotate keeps the method colours apart).
+const stylesheet = `.explorer-bar {
+  display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; align-items: center;
+  padding: 0.75rem 1.25rem; font-family: system-ui, sans-serif;
+  background: #1d4ed8; color: #fff;
+}
+.explorer-bar a { color: #fff; }
+.explorer-bar__brand { font-weight: 700; text-decoration: none; }
+.explorer-bar__title { opacity: 0.9; }
+.explorer-bar__links { display: flex; gap: 1rem; margin-left: auto; }
+.swagger-ui .information-container { padding-top: 0.5rem; }
+@media (max-width: 40rem) {
+  .swagger-ui .wrapper { padding: 0 0.75rem; }
+  .explorer-bar__links { margin-left: 0; }
+}
+@media (prefers-color-scheme: dark) {
+  html { background: #0f141b; }
+  body { background: #0f141b; }
+  .explorer-bar { background: #18202b; border-bottom: 1px solid #2e3a4a; }
+  .explorer-bar a { color: #9ec1ff; }
+  #swagger-ui { filter: invert(0.9) hue-rotate(180deg); background: #f4f6f9; }
+  #swagger-ui img, #swagger-ui svg { filter: invert(1) hue-rotate(180deg); }
+}
+`;
+
 /** Serves the explorer page, its initializer and Swagger UI's files under /explorer. */
 export function serveExplorer(): Middleware {
   return async function serveExplorer(ctx, next) {
@@ -70,6 +106,11 @@ export function serveExplorer(): Middleware {
     if (file === '' || file === 'index.html') {
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = page;
+      return;
+    }
+    if (file === 'explorer.css') {
+      ctx.type = 'text/css; charset=utf-8';
+      ctx.body = stylesheet;
       return;
     }
     if (file === 'explorer-init.js') {

@@ -26,7 +26,11 @@ export const createUserBody = z
     password: text('From PASSWORD_MIN_LENGTH characters (default 12) to 72 bytes; not a common password.'),
     username: text('Optional; unique, compared case-insensitively; no spaces or @.').nullable().optional(),
   })
-  .meta({ description: 'A new account. `emailVerified` and unknown fields are ignored.' });
+  .meta({
+    description: 'A new account. `emailVerified` and unknown fields are ignored.',
+    // The explorer's "Try it out" sends an example as it stands: each one is a request that works.
+    examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', username: 'ada' }],
+  });
 
 const TTL_MESSAGE = 'must be a positive whole number of seconds';
 const ttlSeconds = z
@@ -49,7 +53,10 @@ export const loginBody = z
     password: text('The password.').optional(),
     ttl: ttlSeconds.optional(),
   })
-  .meta({ description: 'Credentials: `email` or `username`, and `password`.' });
+  .meta({
+    description: 'Credentials: `email` or `username`, and `password`.',
+    examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', ttl: 1209600 }],
+  });
 
 /** POST /users/login/two-factor: the second step of a two-factor account's API login (issue 17). */
 export const twoFactorLoginBody = z
@@ -79,20 +86,28 @@ export const loginQuery = z.object({
     .meta({ description: 'LoopBack 3 filter JSON; `{"include":"user"}` adds the user.' }),
 });
 
-export const resetBody = z.object({
-  email: text('The account address; the answer is the same whether or not it is known.')
-    .nullable()
-    .optional(),
-});
+export const resetBody = z
+  .object({
+    email: text('The account address; the answer is the same whether or not it is known.')
+      .nullable()
+      .optional(),
+  })
+  .meta({ examples: [{ email: 'ada@example.com' }] });
 
-export const resetPasswordBody = z.object({
-  newPassword: text('The new password (same policy as sign-up).'),
-});
+export const resetPasswordBody = z
+  .object({
+    newPassword: text('The new password (same policy as sign-up).'),
+  })
+  .meta({ examples: [{ newPassword: 'a new and longer secret' }] });
 
-export const changePasswordBody = z.object({
-  oldPassword: text('The current password.'),
-  newPassword: text('The new password (same policy as sign-up).'),
-});
+export const changePasswordBody = z
+  .object({
+    oldPassword: text('The current password.'),
+    newPassword: text('The new password (same policy as sign-up).'),
+  })
+  .meta({
+    examples: [{ oldPassword: 'correct horse battery staple', newPassword: 'a new and longer secret' }],
+  });
 
 export const confirmQuery = z.object({
   uid: text('The user id from the verification link (a whole number).')
@@ -117,7 +132,10 @@ export const patchUserBody = z
       'Needed for an email change unless the token was issued in the last 10 minutes; a wrong one is always a 401.',
     ).optional(),
   })
-  .meta({ description: 'The fields to change. `emailVerified` and unknown fields are ignored.' });
+  .meta({
+    description: 'The fields to change. `emailVerified` and unknown fields are ignored.',
+    examples: [{ username: 'ada_lovelace' }],
+  });
 
 export const deleteUserBody = z
   .object({
@@ -125,7 +143,10 @@ export const deleteUserBody = z
       'Needed unless the token was issued in the last 10 minutes; a wrong one is always a 401.',
     ).optional(),
   })
-  .meta({ description: 'Re-authentication for deleting the account.' });
+  .meta({
+    description: 'Re-authentication for deleting the account.',
+    examples: [{ currentPassword: 'correct horse battery staple' }],
+  });
 
 export const userIdParam = z.object({
   id: text('The user id (a whole number from 1), or `me` for the user of the access token.'),

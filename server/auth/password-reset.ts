@@ -78,6 +78,15 @@ export async function resetPassword(
   );
 }
 
+/**
+ * The address of the account a live reset link is for, or null: the reset form names it in a
+ * hidden `username` field so a password manager updates the right saved login. The link's holder
+ * proved the mailbox, so this tells them nothing new.
+ */
+export async function resetLinkEmail(deps: AuthDeps, secret: string): Promise<string | null> {
+  return (await authenticate(deps, secret, 'reset'))?.user.email ?? null;
+}
+
 /** Whether a reset link is still good, for showing its form (a GET never spends it). */
 export async function isResetTokenValid(deps: AuthDeps, secret: string): Promise<boolean> {
   return (await authenticate(deps, secret, 'reset')) !== null;

@@ -9,6 +9,15 @@ export const MAX_PASSWORD_BYTES = 72;
 // ~49k passwords seen most often in breaches (zxcvbn's list), lower-cased for a case-blind check.
 const commonPasswords = new Set(dictionary['passwords-common'].map((password) => password.toLowerCase()));
 
+/**
+ * The common passwords a person could still type at `minLength` characters or more (shorter ones
+ * are refused for their length), for the pages' strength indication: 308 words at 12, so the
+ * browser can check as one types without a copy of the whole list.
+ */
+export function commonPasswordsFrom(minLength: number): string[] {
+  return [...commonPasswords].filter((password) => [...password].length >= minLength);
+}
+
 export type PasswordContext = { minLength: number; email?: string; username?: string | null };
 
 /**

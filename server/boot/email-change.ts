@@ -47,7 +47,7 @@ export function emailChangeRoutes({ auth }: PageDeps): Router {
       heading: 'Email change cancelled',
       message:
         'Your account keeps its email address. If you did not ask for the change, reset your password: someone may know it.',
-      link: { href: '/#forgot-heading', text: 'Reset your password' },
+      link: { href: '/?forgot=#forgot-heading', text: 'Reset your password' },
     });
   });
 

@@ -34,6 +34,10 @@ export function passwordChangeRoutes({ deps, auth }: PageDeps): Router {
     // Only a check of the current password counts toward the throttle; a form mistake does not.
     reportAttempt(ctx, 'not-counted');
     if (!form.oldPassword) return showForm(ctx, 400, { oldPassword: changeMessages.missingOld });
+    // Checked before the current password: it needs no secret, and a "change" to the same
+    // password would end every other session for nothing.
+    if (form.newPassword && form.newPassword === form.oldPassword)
+      return showForm(ctx, 422, { newPassword: changeMessages.unchanged });
     if (form.newPassword !== form.confirmation)
       return showForm(ctx, 422, { confirmation: changeMessages.mismatch });
     try {

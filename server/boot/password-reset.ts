@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { isResetTokenValid, requestPasswordReset, resetPassword } from '../auth/password-reset.js';
+import { requestPasswordReset, resetLinkEmail, resetPassword } from '../auth/password-reset.js';
 import { endPageSession } from '../middleware/page-session.js';
 import { clearLoginFailures } from '../middleware/rate-limit.js';
 import { pageClient } from './account-device.js';
@@ -15,7 +15,7 @@ async function renderInvalidResetLink(ctx: Context): Promise<void> {
     title: 'Invalid link',
     heading: 'This reset link is invalid or has expired',
     message: 'Reset links work once and only for a short time. Ask for a new one.',
-    link: { href: '/#forgot-heading', text: 'Ask for a new link' },
+    link: { href: '/?forgot=#forgot-heading', text: 'Ask for a new link' },
   });
 }
 
@@ -23,9 +23,15 @@ async function renderInvalidResetLink(ctx: Context): Promise<void> {
 export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
   const router = new Router();
   const minLength = deps.config.passwordMinLength;
-  const showForm = async (ctx: Context, accessToken: string, errors: Record<string, string> = {}) => {
+  const showForm = async (
+    ctx: Context,
+    accessToken: string,
+    accountEmail: string,
+    errors: Record<string, string> = {},
+  ) => {
     await renderForm(ctx, 'password-reset', 'Choose a new password', errors, {
       accessToken,
+      accountEmail,
       passwordMinLength: minLength,
     });
   };
@@ -50,17 +56,19 @@ export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
     noStore(ctx);
     const { access_token: token } = readForm(resetQuery, { access_token: ctx.query.access_token });
     // Showing the form never spends the link: mail scanners open links too.
-    if (!(await isResetTokenValid(auth, token))) return renderInvalidResetLink(ctx);
-    await showForm(ctx, token);
+    const accountEmail = await resetLinkEmail(auth, token);
+    if (accountEmail === null) return renderInvalidResetLink(ctx);
+    await showForm(ctx, token, accountEmail);
   });
 
   router.post('/reset-password', async (ctx) => {
     noStore(ctx);
     const form = readBody(resetForm, ctx);
-    if (!(await isResetTokenValid(auth, form.access_token))) return renderInvalidResetLink(ctx);
+    const accountEmail = await resetLinkEmail(auth, form.access_token);
+    if (accountEmail === null) return renderInvalidResetLink(ctx);
     if (form.password !== form.confirmation) {
       ctx.status = 422;
-      return showForm(ctx, form.access_token, { confirmation: resetMessages.mismatch });
+      return showForm(ctx, form.access_token, accountEmail, { confirmation: resetMessages.mismatch });
     }
     try {
       const user = await resetPassword(auth, form.access_token, form.password, pageClient(ctx));
@@ -69,7 +77,7 @@ export function passwordResetRoutes({ deps, auth }: PageDeps): Router {
     } catch (error) {
       if (isValidationError(error)) {
         ctx.status = 422;
-        return showForm(ctx, form.access_token, resetErrors(error, minLength));
+        return showForm(ctx, form.access_token, accountEmail, resetErrors(error, minLength));
       }
       if (hasCode(error, 'INVALID_TOKEN', 'AUTHORIZATION_REQUIRED', 'INVALID_RESET_TOKEN'))
         return renderInvalidResetLink(ctx);

@@ -4,6 +4,7 @@ import type { AuthDeps } from '../auth/types.js';
 import type { Deps } from '../deps.js';
 import { authOf, type RequestAuth } from '../middleware/access-token.js';
 import { forgotPasswordHref } from './forms/login.js';
+import { passwordHint } from './forms/password.js';
 
 /** What every page route gets: the app's deps and the part of them the domain sees. */
 export type PageDeps = { deps: Deps; auth: AuthDeps };
@@ -39,6 +40,7 @@ export async function renderIndex(ctx: Context, deps: Deps, state: IndexState = 
     forgotHref: forgotPasswordHref(state.values?.loginEmail ?? ''),
     next: state.next ?? '',
     passwordMinLength: deps.config.passwordMinLength,
+    passwordHint: passwordHint(deps.config.passwordMinLength),
     // Issue 17: "Log in with a passkey" shows only when APP_URL can carry passkeys.
     passkeysOn: passkeyProblem(deps.config.appUrl) === null,
   });
@@ -69,7 +71,14 @@ export async function renderForm(
   locals: Record<string, unknown> = {},
 ): Promise<void> {
   const failed = Object.keys(errors).length > 0;
-  await ctx.render(view, { title: failed ? `Error: ${title}` : title, errors, ...locals });
+  const minLength = locals.passwordMinLength;
+  await ctx.render(view, {
+    title: failed ? `Error: ${title}` : title,
+    errors,
+    // The rules in words, under every new-password field before the first attempt.
+    ...(typeof minLength === 'number' ? { passwordHint: passwordHint(minLength) } : {}),
+    ...locals,
+  });
 }
 
 /** The error page for a refused link or request, with the next step to take. */

@@ -23,6 +23,7 @@ import { oidcPageLocals, oidcRoutes } from './oidc.js';
 import { oidcConnectionRoutes } from './oidc-connections.js';
 import { passkeyRoutes } from './passkeys.js';
 import { passwordChangeRoutes } from './password-change.js';
+import { passwordHelpRoutes } from './password-help.js';
 import { passwordResetRoutes } from './password-reset.js';
 import { noticeEndedSession } from './session-ended.js';
 import { sessionRoutes } from './sessions.js';
@@ -46,6 +47,7 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     emailChangeRoutes,
     passwordResetRoutes,
     passwordChangeRoutes,
+    passwordHelpRoutes,
     twoFactorRoutes,
     passkeyRoutes,
     oidcRoutes,
@@ -108,7 +110,11 @@ export function createPagesApp(deps: Deps, auth: AuthDeps): Koa {
   app.use(async function pageLocals(ctx, next) {
     const current = authOf(ctx);
     ctx.state.currentUser = current ? { email: current.user.email } : null;
+    // Every page a logged-in browser gets names the account (the header): none may be kept, so the
+    // back button after log-out never shows one. Set first, so error pages carry it too.
+    if (current) ctx.set('Cache-Control', 'no-store');
     ctx.state.devOutbox = Boolean(deps.outbox) && !config.isProduction;
+    ctx.state.apiExplorer = config.apiExplorer;
     await next();
   });
   // Issue 16: the "Continue with" buttons' providers.

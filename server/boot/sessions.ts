@@ -18,8 +18,10 @@ export function sessionRoutes({ deps, auth }: PageDeps): Router {
 
   router.get('/', async (ctx) => {
     const next = safeRedirectPath(ctx.query.next) ?? '';
-    // Logged in already: the forms have nothing to offer; go where the person was heading.
-    if (authOf(ctx)) return redirectTo(ctx, next || '/home');
+    // Logged in already: the forms have nothing to offer; go where the person was heading. A link
+    // to the reset form (`?forgot=`, from a 429 or a spent link) still shows it: it may be for
+    // another account than this browser's.
+    if (authOf(ctx) && ctx.query.forgot === undefined) return redirectTo(ctx, next || '/home');
     // `?forgot=EMAIL`: the log-in card's "Forgot password?" link carries the typed address here.
     const { forgot } = readForm(indexQuery, { forgot: ctx.query.forgot });
     // Sent here from a page that needs a login: say why (a waiting flash, if any, says more).

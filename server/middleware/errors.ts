@@ -112,17 +112,18 @@ export const renderJsonError: RenderError = async (ctx, error) => {
 };
 
 const headings: Record<number, string> = {
-  400: 'Bad request',
+  400: 'Something in the request was not right',
   401: 'Please log in',
-  403: 'Forbidden',
+  403: 'This form has expired',
   404: 'Page not found',
-  405: 'Method not allowed',
-  408: 'Request timed out',
-  413: 'Request too large',
-  415: 'Unsupported content type',
+  405: 'This address does not take that request',
+  408: 'The request took too long',
+  413: 'That was too much to send',
+  415: 'That kind of content is not accepted',
   422: 'Please check your input',
   429: 'Too many attempts',
   500: 'Something went wrong',
+  503: 'Briefly unavailable',
 };
 
 /** "about 15 minutes" for a page; the Retry-After header carries the exact seconds. */
@@ -131,20 +132,44 @@ export function waitIn(seconds: number): string {
   return `about ${Math.ceil(seconds / 60)} minutes`;
 }
 
+type Step = { href: string; text: string };
+
+/**
+ * Every error page ends with one clear next step, chosen by status: log in for a 401, the account
+ * (or the log-in page) after a missing page or an expired form, the password reset for a 429 —
+ * the way in that no guesser can block.
+ */
+function nextStep(status: number, loggedIn: boolean): Step {
+  if (status === 401) return { href: '/', text: 'Log in' };
+  if (status === 429) return { href: '/?forgot=#forgot-heading', text: 'Reset your password' };
+  return loggedIn
+    ? { href: '/home', text: 'Go to your account' }
+    : { href: '/', text: 'Go to the log-in page' };
+}
+
+/** The words under the heading; a 429 says when, once, beside the reset it offers. */
+function explain(error: HttpError): string {
+  if (error.status === 429 && error.retryAfter !== undefined)
+    return `You can try again in ${waitIn(error.retryAfter)}. If you have forgotten your password, a reset link lets you in at once.`;
+  if (error.retryAfter !== undefined)
+    return `${error.message} You can try again in ${waitIn(error.retryAfter)}.`;
+  return error.message;
+}
+
 /** The error page (views/error.ejs); plain text if even that fails. */
 export function renderErrorPage(log: Logger): RenderError {
   return async function renderErrorPage(ctx, error) {
+    const heading =
+      error.status === 403 && error.code !== 'EBADCSRFTOKEN'
+        ? 'Not allowed here'
+        : (headings[error.status] ?? 'Something went wrong');
     try {
       await ctx.render('error', {
-        title: headings[error.status] ?? 'Error',
+        title: `Error: ${heading}`,
         status: error.status,
-        heading: headings[error.status] ?? 'Error',
-        message:
-          error.retryAfter === undefined
-            ? error.message
-            : `${error.message} You can try again in ${waitIn(error.retryAfter)}.`,
-        // A throttled log-in or reset offers the way out that no attacker can block: the reset.
-        offerReset: error.status === 429,
+        heading,
+        message: explain(error),
+        link: nextStep(error.status, Boolean(ctx.state.currentUser)),
       });
     } catch (renderError) {
       log.error({ err: renderError }, 'error page failed to render');

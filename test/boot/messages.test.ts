@@ -106,6 +106,15 @@ describe('pages: a message after every action (issue 13.3)', () => {
     );
   });
 
+  test('every page a logged-in browser gets is no-store, error pages included', async () => {
+    const { browser } = await verifiedBrowser(app, 'flash-nostore@example.com');
+    for (const path of ['/home', '/logout', '/change-password', '/no-such-page', '/account/two-factor']) {
+      const page = await browser.get(path);
+      assert.match(page.html, /Logged in as/, path);
+      assert.equal(page.headers.get('cache-control'), 'no-store', path);
+    }
+  });
+
   test('/?next=… asks to log in to continue', async () => {
     const page = await new FormClient(app.url).get('/?next=/home');
     assert.equal(flashOf(page), 'Log in to continue.');

@@ -14,6 +14,7 @@ export const changeMessages = {
   missingOld: 'Enter your current password.',
   wrongOld: 'The current password is not right.',
   mismatch: 'The passwords do not match.',
+  unchanged: 'Choose a new password that is different from your current one.',
 } as const;
 
 /** The message beside the new password for a password the rules refuse (the domain says `password`). */

@@ -18,4 +18,5 @@ export function passwordMessages(field: string, minLength: number): FieldMessage
 }
 
 /** The hint printed under a new-password field before the first attempt. */
-export const passwordHint = (minLength: number) => `At least ${minLength} characters`;
+export const passwordHint = (minLength: number) =>
+  `At least ${minLength} characters. Not a common password, and not your email address or username.`;
