@@ -1,6 +1,17 @@
-import type { FeatureStore, Store, TokenRecord, UserId } from '../store/store.js';
+import {
+  type FeatureStore,
+  type NewMail,
+  type NewToken,
+  type Store,
+  StoreConflictError,
+  type TokenRecord,
+  type UserId,
+  type UserRecord,
+} from '../store/store.js';
 import { recordActivity } from './activity.js';
+import { commit } from './commit.js';
 import { deviceName } from './devices.js';
+import { linkToken, newMail, signInLink } from './outgoing-mail.js';
 
 export { type ClientInfo, newTokenId, sessionMetadata } from './devices.js';
 
@@ -111,4 +122,43 @@ export async function revokeOtherSessions(
     detail: { count: String(count) },
   });
   return count;
+}
+
+/**
+ * "Resend" on the email page: a fresh confirmation link to the pending address, the earlier one
+ * spent. The address was already authorised with the password when the change was asked for, so
+ * no new proof is needed; as on the first request, an address someone else holds gets its owner
+ * told instead of a link, so the answer never says whether it is taken. False: nothing pending.
+ */
+export async function resendEmailChange(deps: AuthDeps, user: UserRecord): Promise<boolean> {
+  if (!user.pendingEmail || !user.pendingEmailKey) return false;
+  const owner = await deps.store.findUserByEmailKey(user.pendingEmailKey);
+  const mail: NewMail[] = [];
+  const issue: NewToken[] = [];
+  if (owner && owner.id !== user.id) {
+    mail.push(newMail(deps, 'email-taken-notice', owner.email, { link: signInLink(deps.settings) }));
+  } else {
+    const confirm = linkToken(deps, user.id, 'email-confirm');
+    issue.push(confirm.token);
+    mail.push(
+      newMail(deps, 'email-confirm', user.pendingEmail, { link: confirm.link, token: confirm.token }),
+    );
+  }
+  // The version guard: a change confirmed or cancelled meanwhile must not get a new link.
+  try {
+    await commit(
+      deps,
+      () =>
+        deps.store.setProfile(
+          user.id,
+          {},
+          { guard: { version: user.version }, revoke: { kinds: ['email-confirm'] }, issue, mail },
+        ),
+      { mail },
+    );
+  } catch (error) {
+    if (error instanceof StoreConflictError && error.field === 'user') return false;
+    throw error;
+  }
+  return true;
 }

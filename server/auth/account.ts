@@ -97,7 +97,10 @@ export async function updateProfile(
     deps,
     () =>
       deps.store.setProfile(user.id, change, {
-        ...(emailChanges ? { revoke: { kinds: ['email-confirm', 'email-cancel'] } } : {}),
+        // A new request replaces the old one's links; ending a pending change spends them too.
+        ...(emailChanges || change.pendingEmail === null
+          ? { revoke: { kinds: ['email-confirm', 'email-cancel'] } }
+          : {}),
         issue,
         mail,
         // Issue 14: the request, or the end of a pending one, in the owner's log with the change.

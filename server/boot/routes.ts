@@ -17,6 +17,10 @@ import { loopbackOnly } from '../middleware/loopback-only.js';
 import { throttlePages } from '../middleware/rate-limit.js';
 import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
+import { accountActivityRoutes } from './account-activity.js';
+import { accountDeleteRoutes } from './account-delete.js';
+import { accountEmailRoutes } from './account-email.js';
+import { accountSessionRoutes } from './account-sessions.js';
 import { utilityRoutes } from './dev.js';
 import { emailChangeRoutes } from './email-change.js';
 import { oidcPageLocals, oidcRoutes } from './oidc.js';
@@ -45,6 +49,11 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     signUpRoutes,
     verifyRoutes,
     emailChangeRoutes,
+    // Issue 14: the account's security centre.
+    accountSessionRoutes,
+    accountActivityRoutes,
+    accountEmailRoutes,
+    accountDeleteRoutes,
     passwordResetRoutes,
     passwordChangeRoutes,
     passwordHelpRoutes,

@@ -39,6 +39,18 @@ const PAGE_RULES: Record<string, PageRule> = {
       `mfa:${String((ctx.session?.secondStep as { ticket?: unknown } | undefined)?.ticket ?? '').split('.')[0]}`,
     failsOn: [401],
   },
+  // Issue 14: the account pages that check the current password, and the email change's resend.
+  '/account/email': {
+    kind: 'password',
+    identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
+    failsOn: [401],
+  },
+  '/account/delete': {
+    kind: 'password',
+    identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
+    failsOn: [401],
+  },
+  '/account/email/resend': { kind: 'mail', family: 'email-change' },
   '/signup': { kind: 'mail', family: 'signup' },
   '/resend-verification': { kind: 'mail', family: 'resend' },
   '/request-password-reset': { kind: 'mail', family: 'reset' },
