@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { handleProfileCommand } from './profiler.js';
+import { handleProfileCommand } from './profiler.mjs';
 
 export type BareCommand = { type: 'serve'; body: unknown };
 

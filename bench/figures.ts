@@ -1,6 +1,6 @@
 /** What one size of a run measured, and how the report and the targets read it. */
 import type { ClientResult } from './client.js';
-import type { LoopReport } from './loop-monitor.js';
+import type { LoopReport } from './loop-report.js';
 import type { PhaseId } from './phases.js';
 import type { ProfileSummary } from './profile.js';
 import type { StoreFigures } from './store-alone.js';

@@ -155,7 +155,7 @@ ${profiles(figures)}
   carry one \`X-Forwarded-For\` address each (a crowd behind a proxy, not one abuser).
 - **Single-thread bcryptjs:** \`compareSync\` and \`hashSync\` at cost 10 in a plain loop in the bench
   process while the server idles.
-- **Event-loop delay:** \`monitorEventLoopDelay\` inside the server process (\`bench/loop-monitor.ts\`
+- **Event-loop delay:** \`monitorEventLoopDelay\` inside the server process (\`bench/loop-monitor.mjs\`
   runs \`server/server.ts\` unchanged as the entry), reset at the start of the sign-up phase.
 - **Start-up:** from spawning the server process to the first \`/healthz\` answer (tsx compiling the
   TypeScript on the fly included). **RSS:** after start, and the peak (VmHWM).

@@ -6,7 +6,7 @@
  * `--store lowdb|postgres`, `--instances 1`, `--cpu-prof DIR`, `--heap-mb 0`, `--quiet-wait 120`,
  * `--phases me,bare` (only those, for iterating: the report then lacks the others), `--out FILE`.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -202,6 +202,8 @@ async function benchSize(options: BenchOptions, store: BenchStore, users: number
 
 async function main() {
   const options = readOptions();
+  // The server runs as `npm start` runs it, from dist/: compiled from this tree first.
+  execFileSync(process.execPath, [path.join(servers.root, 'scripts/build.mjs')], { stdio: 'inherit' });
   const store = benchStore(options.store);
   if (options.instances < 1 || options.instances > store.maxInstances)
     throw new Error(`--instances: 1 to ${store.maxInstances} on ${store.name}`);

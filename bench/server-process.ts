@@ -1,5 +1,5 @@
 /**
- * Server-process control: starts the real app (server/server.ts through bench/loop-monitor.ts) in
+ * Server-process control: starts the real app (`npm start`'s entry through bench/loop-monitor.mjs) in
  * production settings, N instances on one store, and talks to each over its IPC channel.
  * Which store and how many instances are parameters; the store's own env comes from bench/stores.ts.
  */
@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { LoopReport } from './loop-monitor.js';
+import type { LoopReport } from './loop-report.js';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -92,9 +92,8 @@ async function startOne(launch: AppLaunch, index: number, sessionKeys: string): 
     [
       ...(launch.heapMb > 0 ? [`--max-old-space-size=${launch.heapMb}`] : []),
       ...launch.serverFlags,
-      '--import',
-      'tsx',
-      'bench/loop-monitor.ts',
+      // What `npm start` runs (scripts/start.mjs, the compiled server), plus the bench's monitor.
+      'bench/loop-monitor.mjs',
     ],
     { cwd: root, env, stdio: ['ignore', log.fd, 'pipe', 'ipc'] },
   );

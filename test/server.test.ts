@@ -12,9 +12,9 @@ const PASSWORD = 'correct horse battery staple';
 
 type Started = { child: ChildProcess; url: string };
 
-/** `npm start`'s own entry point, as a separate process, so it can be killed with SIGKILL. */
+/** `npm start`'s own entry point (dist/, or the sources when dist/ is stale), as a separate process, so it can be killed with SIGKILL. */
 async function startProcess(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
     env: { ...process.env, NODE_ENV: 'test', PORT: '0', BCRYPT_ROUNDS: '4', RATE_LIMITS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,7 +33,7 @@ async function startProcess(env: Record<string, string>): Promise<Started> {
 }
 
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/server.ts'], {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
     env: { ...process.env, NODE_ENV: 'test', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,19 +1,17 @@
-/**
- * An on-demand CPU profiler of this process's main thread, driven over the IPC channel
- * (`profile-start`, then `profile-stop` with a file): only a profiled phase pays for the inspector.
- */
+// An on-demand CPU profiler of this process's main thread, driven over the IPC channel
+// (`profile-start`, then `profile-stop` with a file): only a profiled phase pays for the inspector.
+// Plain JavaScript: the server process (loop-monitor.mjs) runs without the TypeScript loader, as
+// `npm start` does. Its types are in profiler.d.mts.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-
-export type ProfileCommand = { type: 'profile-start' } | { type: 'profile-stop'; file: string };
 
 /** Microseconds between samples: fine enough to split a ~100 µs request into its parts. */
 const PROFILE_INTERVAL_US = 100;
 
-let session: Session | null = null;
+let session = null;
 
 /** Handles a profiler command; false when `message` is not one. */
-export async function handleProfileCommand(message: { type: string; file?: string }): Promise<boolean> {
+export async function handleProfileCommand(message) {
   if (message.type === 'profile-start') {
     session = new Session();
     session.connect();
