@@ -22,8 +22,13 @@ export function apiEndpoints(auth: AuthDeps, limiter: Limiter | null): Endpoint[
     ...accountEndpoints(auth),
     ...activityEndpoints(auth),
   ];
-  const withDocument = [openApiEndpoint(() => document), ...endpoints];
-  const document = buildOpenApiDocument(withDocument);
+  // Built on the first request for it, not at start: zod's JSON Schema conversion of every
+  // endpoint costs ~0.1 s of start-up CPU (issue 15's profile). The list never changes after this.
+  let document: Record<string, unknown> | null = null;
+  const withDocument: Endpoint[] = [
+    openApiEndpoint(() => (document ??= buildOpenApiDocument(withDocument))),
+    ...endpoints,
+  ];
   return withDocument;
 }
 
