@@ -176,3 +176,44 @@ test('a statement that runs past the statement timeout is an unavailable store, 
   await blocker.end();
   assert.equal((await store.markEmailVerified(ada.id)).emailVerified, true);
 });
+
+test('connections ended by the server mid-transaction are 503s, never a crash, and the store recovers', async (t) => {
+  const database = await server.createDatabase();
+  const store = await createPostgresStore(database.url);
+  t.after(async () => {
+    await store.close();
+    await database.drop();
+  });
+  const ada = await store.createUser(newUser('ada'));
+  const killer = new pg.Client({ connectionString: database.url });
+  await killer.connect();
+  // Between two statements of a transaction a held connection has no query to fail: pg then
+  // emits 'error' on the client itself, which must not reach the process as an uncaught error.
+  let killing = true;
+  const kills = (async () => {
+    while (killing) {
+      await killer.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  })();
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 200 }, (_, index) =>
+      index % 2 === 0
+        ? store.markEmailVerified(ada.id)
+        : store.appendActivity(ada.id, [{ at, type: 'x' }], { keepAtMost: 5 }),
+    ),
+  );
+  killing = false;
+  await kills;
+  await killer.end();
+  for (const outcome of outcomes)
+    if (outcome.status === 'rejected')
+      assert.ok(outcome.reason instanceof StoreUnavailableError, String(outcome.reason));
+  assert.ok(
+    outcomes.some((outcome) => outcome.status === 'rejected'),
+    'some transactions were cut off',
+  );
+  assert.equal((await store.markEmailVerified(ada.id)).emailVerified, true);
+});

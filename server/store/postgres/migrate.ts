@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { StoreCorruptError } from '../store.js';
+import { connectListening } from './pool.js';
 
 /** One step of the schema. Never edit one that has shipped: add the next version instead. */
 export type Migration = Readonly<{ version: number; name: string; sql: string }>;
@@ -25,8 +26,13 @@ function checksum(migration: Migration): string {
  */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<number[]> {
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
-  const client = await pool.connect();
   let failure: unknown;
+  // The server ending this connection between two statements is an 'error' event on the client,
+  // which would crash the process unheard: it fails the run instead (see pool.ts).
+  const noteFailure = (error: Error) => {
+    failure ??= error;
+  };
+  const client = await connectListening(pool, noteFailure);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -81,6 +87,7 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): 
     throw error;
   } finally {
     // A failed run discards its connection: that also ends the session and so frees the lock.
+    client.removeListener('error', noteFailure);
     client.release(failure instanceof Error ? failure : undefined);
   }
 }

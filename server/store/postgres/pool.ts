@@ -87,6 +87,59 @@ export function storeError(error: unknown, url: string): unknown {
 // run again from the start, since nothing of the failed attempt was applied.
 const RETRYABLE = new Set(['40P01', '40001']);
 
+/** A pool connection held across several statements (see holdConnection). */
+export type HeldConnection = {
+  client: pg.PoolClient;
+  /** Marks the connection broken: release() then discards it instead of pooling it again. */
+  fail(error: unknown): void;
+  /** Returns the connection to the pool (or discards it when broken). */
+  release(): void;
+};
+
+/**
+ * Checks out a connection for several statements. When the server ends a connection between two
+ * statements (a restart, pg_terminate_backend, a failover), pg emits 'error' on the checked-out
+ * client; with no listener that event would crash the process. Here it only marks the
+ * connection broken: the next statement fails (the store's StoreUnavailableError, a 503), and the
+ * connection is discarded on release, so the pool reconnects once the database is back.
+ */
+export async function holdConnection(pool: pg.Pool, url: string): Promise<HeldConnection> {
+  let broken: Error | undefined;
+  const fail = (error: unknown) => {
+    broken ??= error instanceof Error ? error : new Error(String(error));
+  };
+  let client: pg.PoolClient;
+  try {
+    client = await connectListening(pool, fail);
+  } catch (error) {
+    throw storeError(error, url);
+  }
+  return {
+    client,
+    fail,
+    release() {
+      client.removeListener('error', fail);
+      client.release(broken);
+    },
+  };
+}
+
+/**
+ * pool.connect() with `onError` listening on the client from the moment it is handed over. The
+ * callback form, because a promise resolves a few microtasks later, and an error that arrives in
+ * the same network read as the connection's readiness is emitted synchronously in between, with
+ * nobody listening (an uncaught exception).
+ */
+export function connectListening(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error || !client) return reject(error ?? new Error('the pool gave no connection'));
+      client.on('error', onError);
+      resolve(client);
+    });
+  });
+}
+
 /**
  * Runs `work` in one transaction on one connection: all of it commits or none of it does. A
  * deadlock is retried (twice); every other error rolls back and is rethrown as the store's error.
@@ -97,28 +150,20 @@ export async function inTransaction<T>(
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    let client: pg.PoolClient;
+    const held = await holdConnection(pool, url);
     try {
-      client = await pool.connect();
-    } catch (error) {
-      throw storeError(error, url);
-    }
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
+      await held.client.query('BEGIN');
+      const result = await work(held.client);
+      await held.client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        // The connection itself failed: the pool must not hand it out again.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
+      // A failed rollback means the connection itself failed: the pool must not hand it out again.
+      await held.client.query('ROLLBACK').catch(held.fail);
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && RETRYABLE.has(code) && attempt < 2) continue;
       throw storeError(error, url);
     } finally {
-      client.release(broken);
+      held.release();
     }
   }
 }

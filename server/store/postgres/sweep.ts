@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { storeError } from './pool.js';
+import { holdConnection, storeError } from './pool.js';
 
 /**
  * Housekeeping every instance runs on a timer (the expired-token sweep, the activity sweep): only
@@ -13,25 +13,20 @@ export async function sweepUnderLock(
   sql: string,
   values: unknown[],
 ): Promise<number> {
-  const client = await pool.connect().catch((error: unknown) => {
-    throw storeError(error, url);
-  });
-  let broken: Error | undefined;
+  const held = await holdConnection(pool, url);
   try {
-    await client.query('BEGIN');
-    const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-      lockKey,
-    ]);
-    const swept = locked.rows[0]?.locked ? await client.query(sql, values) : { rowCount: 0 };
-    await client.query('COMMIT');
+    await held.client.query('BEGIN');
+    const locked = await held.client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_xact_lock($1) AS locked',
+      [lockKey],
+    );
+    const swept = locked.rows[0]?.locked ? await held.client.query(sql, values) : { rowCount: 0 };
+    await held.client.query('COMMIT');
     return swept.rowCount ?? 0;
   } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      // The connection itself failed: the pool must not hand it out again.
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    });
+    await held.client.query('ROLLBACK').catch(held.fail);
     throw storeError(error, url);
   } finally {
-    client.release(broken);
+    held.release();
   }
 }
