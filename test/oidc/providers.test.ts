@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createOidcProviders } from '../../server/oidc/providers.js';
+import { createFakeClock } from '../helpers/clock.js';
+import { createOidcProvider } from '../helpers/oidc-provider.js';
+
+/** A log that keeps its lines, as pino would write them. */
+function keptLog() {
+  const lines: Array<{ level: string; message: string; object: object }> = [];
+  const at = (level: string) => (object: object, message: string) => lines.push({ level, message, object });
+  return { lines, log: { warn: at('warn'), info: at('info'), error: at('error') } };
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+test('a provider down at start: logged once however many retries, retried, and said when it is back', async () => {
+  const provider = await createOidcProvider({ accounts: [] });
+  const { lines, log } = keptLog();
+  const providers = createOidcProviders([{ ...provider.entry('idp', 'IdP') }], {
+    appUrl: 'http://localhost:3999',
+    production: false,
+    clock: createFakeClock(new Date()),
+    log,
+    retryMs: 30,
+    discovery: { attempts: 2, wait: async () => {} },
+  });
+  try {
+    assert.equal(providers.find('idp')?.status, 'pending');
+    await until(() => providers.find('idp')?.status === 'unavailable');
+    await sleep(200); // several background retries
+    const warnings = lines.filter((line) => line.level === 'warn');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /did not answer discovery/);
+    assert.doesNotMatch(
+      JSON.stringify(lines),
+      new RegExp(provider.clientSecret),
+      'the secret reached the log',
+    );
+    assert.deepEqual(await providers.begin('idp'), { ok: false, code: 'OIDC_PROVIDER_UNAVAILABLE' });
+
+    await provider.start();
+    await until(() => providers.find('idp')?.status === 'ready');
+    assert.ok(lines.some((line) => line.level === 'info' && /answers again/.test(line.message)));
+    const started = await providers.begin('idp');
+    assert.ok(started.ok && started.url.startsWith(`${provider.issuer}/`));
+    assert.deepEqual(await providers.begin('nope'), { ok: false, code: 'OIDC_WRONG_PROVIDER' });
+  } finally {
+    providers.close();
+    await provider.stop();
+  }
+});
