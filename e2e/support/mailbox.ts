@@ -36,4 +36,16 @@ export class Mailbox {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+
+  /**
+   * Waits for the next unread email to `to` with this subject, passing over (and so reading) the
+   * ones before it: a notice (a new sign-in, a password change) may arrive between two others.
+   */
+  async nextWith(to: string, subject: string, timeoutMs = 10_000): Promise<Mail> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const mail = await this.next(to, Math.max(1, deadline - Date.now()));
+      if (mail.subject === subject) return mail;
+    }
+  }
 }
