@@ -21,6 +21,11 @@ export type Config = Readonly<{
   smtpUrl: string | undefined;
   outboxDir: string;
   mailFrom: string;
+  /**
+   * How long an instance's claim on a queued mail lasts (MAIL_CLAIM_SECONDS): mail claimed by an
+   * instance that died is sent by another after this; it must exceed the longest SMTP send.
+   */
+  mailClaimMs: number;
   emailVerificationRequired: boolean;
   accessTokenTtl: number;
   maxAccessTokenTtl: number;
@@ -116,6 +121,7 @@ const envSchema = z.object({
     .optional(),
   OUTBOX_DIR: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('no-reply@localhost'),
+  MAIL_CLAIM_SECONDS: integer(60, 5, 3_600),
   EMAIL_VERIFICATION_REQUIRED: booleanFlag(true),
   ACCESS_TOKEN_TTL: seconds(1_209_600),
   MAX_ACCESS_TOKEN_TTL: seconds(31_556_926),
@@ -221,6 +227,7 @@ export function loadConfig(env: Env, availableCores = 2): Config {
     smtpUrl: e.SMTP_URL,
     outboxDir: path.resolve(e.OUTBOX_DIR ?? path.join(path.dirname(dbFile), 'outbox')),
     mailFrom: e.MAIL_FROM,
+    mailClaimMs: e.MAIL_CLAIM_SECONDS * 1000,
     emailVerificationRequired: e.EMAIL_VERIFICATION_REQUIRED,
     accessTokenTtl: e.ACCESS_TOKEN_TTL,
     maxAccessTokenTtl: e.MAX_ACCESS_TOKEN_TTL,

@@ -192,6 +192,7 @@ export async function startServer(
     log,
     openLink: sealer.open,
     lifetimes: { verify: config.verifyTokenTtl, reset: config.resetTokenTtl },
+    claimFor: config.mailClaimMs,
     ...(overrides.mailPollInterval ? { pollInterval: overrides.mailPollInterval } : {}),
   });
   // After the response: delivery work must not add to the request's time (it would tell).

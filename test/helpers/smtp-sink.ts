@@ -16,6 +16,8 @@ export type SmtpSink = {
   refuse: boolean;
   /** The SMTP reply code a refusal uses: 451 (temporary, the default) or a 5xx (permanent). */
   refuseCode: number;
+  /** Each message is answered this long after it arrives (a slow mail server): senders hold their claims meanwhile. */
+  delayMs: number;
   /** Stops listening (a mail server down): connections are refused until `restart`. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -41,6 +43,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     mails,
     refuse: false,
     refuseCode: 451,
+    delayMs: 0,
     waitFor(to, timeoutMs = 10_000, match = () => true) {
       const wanted = to.toLowerCase();
       const ready = mails.find((mail) => mail.to === wanted && !claimed.has(mail) && match(mail));
@@ -84,6 +87,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
+      // A mail server going down cuts its open connections (a sender's pooled one too) at once,
+      // instead of smtp-server's 30 s grace that would make stop() take that long.
+      closeTimeout: 200,
       onData(stream, _session, callback) {
         if (sink.refuse) {
           stream.resume();
@@ -96,7 +102,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           return;
         }
         simpleParser(stream)
-          .then((parsed: ParsedMail) => {
+          .then(async (parsed: ParsedMail) => {
+            if (sink.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, sink.delayMs));
             const to =
               (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value[0]?.address?.toLowerCase() ?? '';
             const text = parsed.text ?? '';
