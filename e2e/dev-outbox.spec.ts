@@ -29,6 +29,14 @@ test('without SMTP, the dev outbox shows the verification email and its link wor
     await expect(mail).toBeVisible({ timeout: 500 });
   }).toPass();
   await expect(mail.getByRole('heading', { level: 2 })).toHaveText('Confirm your email address');
+  // Issue 13.6: the email as its HTML, in a sandboxed frame; its text part a click away.
+  const frame = mail.locator('iframe.mail__html');
+  await expect(frame).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+  await expect(
+    mail.frameLocator('iframe.mail__html').getByRole('link', { name: 'Confirm your email' }),
+  ).toBeVisible();
+  await mail.getByText('Show the text part').click();
+  await expect(mail.locator('pre.mail__body')).toContainText('/verify?');
   await checkPage('dev-outbox');
 
   await mail.getByRole('link', { name: /\/verify\?/ }).click();
@@ -40,4 +48,10 @@ test('without SMTP, the dev outbox shows the verification email and its link wor
   await login.getByLabel('Password').fill(password);
   await login.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Logged in as ${email}`);
+
+  // "Clear outbox" empties it, and says so.
+  await page.goto(`${ownApp.url}/dev/outbox`);
+  await page.getByRole('button', { name: 'Clear outbox' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The outbox is empty now.' })).toBeVisible();
+  await expect(page.getByText('No emails yet.')).toBeVisible();
 });

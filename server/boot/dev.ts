@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { noStore, type PageDeps, redirectTo } from './render.js';
 
-/** Health check, the development outbox, and GETs of form-only paths. */
+/** Health check and GETs of form-only paths (the dev outbox is in dev-outbox.ts). */
 export function utilityRoutes({ deps }: PageDeps): Router {
   const router = new Router();
 
@@ -29,14 +29,6 @@ export function utilityRoutes({ deps }: PageDeps): Router {
     ctx.set('Retry-After', '5');
     ctx.body = { status: 'unavailable', database: 'down' };
   });
-
-  const outbox = deps.outbox;
-  if (outbox && !deps.config.isProduction) {
-    router.get('/dev/outbox', async (ctx) => {
-      noStore(ctx);
-      await ctx.render('outbox', { title: 'Dev outbox', messages: await outbox.list() });
-    });
-  }
 
   return router;
 }

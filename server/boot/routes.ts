@@ -22,6 +22,7 @@ import { accountDeleteRoutes } from './account-delete.js';
 import { accountEmailRoutes } from './account-email.js';
 import { accountSessionRoutes } from './account-sessions.js';
 import { utilityRoutes } from './dev.js';
+import { devOutboxRoutes } from './dev-outbox.js';
 import { emailChangeRoutes } from './email-change.js';
 import { oidcPageLocals, oidcRoutes } from './oidc.js';
 import { oidcConnectionRoutes } from './oidc-connections.js';
@@ -61,6 +62,7 @@ export function createPageRouter(deps: Deps, auth: AuthDeps): Router {
     passkeyRoutes,
     oidcRoutes,
     oidcConnectionRoutes,
+    devOutboxRoutes,
     utilityRoutes,
   ]) {
     const routes = flow(pageDeps);

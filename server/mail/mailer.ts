@@ -48,4 +48,6 @@ export type OutboxMessage = {
 /** The development outbox: read side, for `/dev/outbox`. */
 export interface Outbox {
   list(): Promise<OutboxMessage[]>;
+  /** Deletes every stored message ("Clear outbox"). */
+  clear(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mailer, Outbox, OutboxMessage } from './mailer.js';
 
@@ -27,6 +27,17 @@ export function createOutboxMailer(folder: string): Mailer & Outbox {
       await rename(temp, path.join(folder, name));
     },
     async close() {},
+    async clear() {
+      let names: string[];
+      try {
+        names = await readdir(folder);
+      } catch {
+        return;
+      }
+      // Only the messages this mailer wrote: the folder may sit beside other files.
+      const stored = names.filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+      await Promise.all(stored.map((name) => rm(path.join(folder, name), { force: true })));
+    },
     async list() {
       let names: string[];
       try {

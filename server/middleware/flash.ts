@@ -15,6 +15,7 @@ export const FLASH = {
   sessionEnded: 'Your session ended elsewhere (logged out or password changed). Log in again.',
   emailVerified: 'Your email address is verified.',
   alreadyVerified: 'This email address is already verified. You can log in.',
+  outboxCleared: 'The outbox is empty now.',
 } as const;
 
 const FLASH_KEY = 'flash';

@@ -35,4 +35,36 @@ describe('the development outbox (no SMTP_URL)', () => {
     assert.equal(opened.status, 200);
     assert.match(opened.html, /<form[^>]+method="post"/i);
   });
+
+  test('shows each email as its HTML in a sandboxed frame, and "Clear outbox" empties it', async () => {
+    const browser = new FormClient(app.url);
+    await browser.open('/');
+    await browser.post('/signup', { email: 'framed@example.com', password: 'correct horse battery staple' });
+    let page = await browser.get('/dev/outbox');
+    for (let tries = 0; tries < 100 && !page.html.includes('framed@example.com'); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      page = await browser.get('/dev/outbox');
+    }
+    const src = /<iframe class="mail__html" src="([^"]+)" sandbox="([^"]*)"/.exec(page.html);
+    assert.ok(src, 'an iframe per email');
+    assert.doesNotMatch(src[2] ?? '', /allow-scripts|allow-same-origin|allow-forms/);
+    const frame = await browser.get(src[1] ?? '');
+    assert.equal(frame.status, 200);
+    const csp = frame.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /^sandbox /);
+    assert.match(csp, /default-src 'none'/);
+    assert.doesNotMatch(csp, /script-src/);
+    assert.match(frame.html, /framed@example\.com|verify\?/);
+    assert.match(page.html, /<summary>Show the text part<\/summary>/);
+    assert.equal((await browser.get('/dev/outbox/not-an-id/html')).status, 400);
+    assert.equal((await browser.get('/dev/outbox/3f2b8c1e-0000-4000-8000-000000000000/html')).status, 404);
+
+    assert.equal((await browser.post('/dev/outbox/clear', { _csrf: 'forged' })).status, 403);
+    await browser.get('/dev/outbox');
+    const cleared = await browser.post('/dev/outbox/clear', {});
+    assert.equal(cleared.status, 303);
+    const empty = await browser.get('/dev/outbox');
+    assert.match(empty.html, /No emails yet\./);
+    assert.match(empty.html, /The outbox is empty now\./);
+  });
 });
