@@ -177,6 +177,32 @@ function isOrigin(value: string): boolean {
 type Env = Record<string, string | undefined>;
 
 /**
+ * One zod issue as a person would say it ("must be at most 15"), not as zod does ("Too big:
+ * expected number to be <=15"): the line follows the variable's name at start-up.
+ */
+function inPlainWords(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'too_big':
+      return issue.origin === 'string'
+        ? `must be at most ${issue.maximum} characters long`
+        : `must be at most ${issue.maximum}`;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? `must be at least ${issue.minimum} characters long`
+        : `must be at least ${issue.minimum}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a URL like https://example.com' : issue.message;
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'must be a number' : issue.message;
+    default:
+      // Our own refinements already read "must …".
+      return issue.message.startsWith('must') ? issue.message : `is not valid: ${issue.message}`;
+  }
+}
+
+/**
  * Reads and validates the environment once, at start. Empty strings count as unset, so
  * `PORT= npm start` behaves like no PORT at all. Throws ConfigError naming every bad variable.
  */
@@ -186,7 +212,7 @@ export function loadConfig(env: Env, availableCores = 2): Config {
   );
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${inPlainWords(issue)}`);
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;

@@ -239,6 +239,24 @@ export async function startServer(
   };
 }
 
+async function prettyLogStream(): Promise<DestinationStream> {
+  const { default: pinoPretty } = await import('pino-pretty');
+  return pinoPretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' });
+}
+
+/** The one line a busy or forbidden port gets at start, instead of a stack trace. */
+function listenProblem(error: unknown): string | null {
+  const failure = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (failure?.syscall !== 'listen') return null;
+  if (failure.code === 'EADDRINUSE')
+    return `port ${failure.port} is in use; set PORT to another port (PORT=0 picks any free one)`;
+  if (failure.code === 'EACCES')
+    return `port ${failure.port} needs more privileges than this user has; set PORT to 1024 or above`;
+  if (failure.code === 'EADDRNOTAVAIL')
+    return `HOST ${failure.address} is not an address of this machine; set HOST (default 127.0.0.1)`;
+  return null;
+}
+
 async function main() {
   const config = loadConfigFromProcess();
   let closing = false;
@@ -263,8 +281,11 @@ async function main() {
       // Nothing more can be done for the log while exiting (stdout closed or not open yet).
     }
   });
+  // A person at a terminal reads coloured lines (pino-pretty); anything else (a file, a pipe, a
+  // log collector) gets the JSON lines. Loaded only then, so production never imports it.
+  const pretty = process.stdout.isTTY && !config.isProduction ? await prettyLogStream() : null;
   const running = await startServer(config, {
-    log: createLogger(config.logLevel, logDestination),
+    log: createLogger(config.logLevel, pretty ?? logDestination),
     onStoreBroken: () => setImmediate(stopBroken),
   });
   started = running;
@@ -288,8 +309,10 @@ if (runAsEntry) {
       error instanceof StoreCorruptError ||
       error instanceof StoreLockedError ||
       error instanceof StoreUnavailableError;
+    const listening = listenProblem(error);
     const detail =
-      error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error);
+      listening ??
+      (error instanceof Error ? (known ? error.message : (error.stack ?? error.message)) : String(error));
     process.stderr.write(`Cannot start: ${detail}\n`);
     process.exit(1);
   });

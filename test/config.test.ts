@@ -135,3 +135,15 @@ test('SECURITY_LOG_DAYS and SECURITY_LOG_MAX: 90 days and 1000 entries by defaul
   assert.throws(() => loadConfig({ SECURITY_LOG_DAYS: '0' }), /SECURITY_LOG_DAYS/);
   assert.throws(() => loadConfig({ SECURITY_LOG_MAX: 'lots' }), /SECURITY_LOG_MAX/);
 });
+
+test('a bad value is said in plain words after its name, not in zod’s', () => {
+  assert.throws(
+    () => loadConfig({ BCRYPT_ROUNDS: '99', RATE_LIMITS: 'sometimes', MAIL_FROM: 'a' }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message.includes('BCRYPT_ROUNDS must be at most 15') &&
+      error.message.includes('RATE_LIMITS must be one of on, off') &&
+      error.message.includes('MAIL_FROM must be at least 3 characters long') &&
+      !/Too big|Too small|Invalid option/.test(error.message),
+  );
+});

@@ -208,3 +208,30 @@ describe('shutting down', () => {
     }
   });
 });
+
+describe('starting on a busy port', () => {
+  test('says so in one line naming PORT, not a stack trace', async () => {
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const address = holder.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const dir = await mkdtemp(path.join(tmpdir(), 'kum-busy-'));
+    try {
+      const { code, stderr } = await runToExit({
+        PORT: String(port),
+        DB_FILE: path.join(dir, 'db.json'),
+        LOG_LEVEL: 'silent',
+      });
+      assert.equal(code, 1);
+      assert.equal(
+        stderr.trim(),
+        `Cannot start: port ${port} is in use; set PORT to another port (PORT=0 picks any free one)`,
+      );
+    } finally {
+      holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
