@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createMemoryStore } from '../../server/store/lowdb/memory.js';
-import { createLowdbStore } from '../../server/store/lowdb.js';
+import { createLowdbStore, writeSnapshotFile } from '../../server/store/lowdb.js';
 import { StoreCorruptError } from '../../server/store/store.js';
 import { runStoreContract, type StoreFactory } from './contract.js';
 import { runFeatureContract } from './contract-features.js';
+import { newUser } from './contract-fixtures.js';
 
 const lowdbFactory = async (): Promise<StoreFactory> => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kum-store-'));
@@ -105,6 +106,43 @@ test('a missing file starts an empty store in a folder it creates, and DB_FILE e
     identities: [],
     activity: [],
   });
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('the token sweep reads expiries a file holds in any ISO form, not only the one the store writes', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kum-sweep-'));
+  const file = path.join(dir, 'db.json');
+  const created = '2026-01-01T00:00:00.000Z';
+  const user = { ...newUser('sweep@example.com'), id: 1, pendingEmail: null, pendingEmailKey: null };
+  const token = (hash: string, expiresAt: string) => ({
+    hash,
+    userId: 1,
+    kind: 'access' as const,
+    created,
+    ttl: 60,
+    expiresAt,
+  });
+  await writeSnapshotFile(file, {
+    users: [{ ...user, passwordChanged: created, version: 1 }],
+    tokens: [
+      token('a'.repeat(64), '2026-01-01T00:01:00.000Z'),
+      // The same instant without milliseconds, and an hour later in another zone: text order
+      // would put these wrong, so they are parsed.
+      token('b'.repeat(64), '2026-01-01T00:01:00Z'),
+      token('c'.repeat(64), '2026-01-01T02:01:00+01:00'),
+    ],
+    mails: [],
+  });
+  const store = await createLowdbStore(file);
+  assert.equal(
+    await store.sweepExpiredTokens(new Date('2026-01-01T00:01:00.000Z')),
+    0,
+    'valid at its expiry',
+  );
+  assert.equal(await store.sweepExpiredTokens(new Date('2026-01-01T00:01:00.001Z')), 2);
+  assert.equal(await store.sweepExpiredTokens(new Date('2026-01-01T01:01:00.000Z')), 0);
+  assert.equal(await store.sweepExpiredTokens(new Date('2026-01-01T01:01:00.001Z')), 1);
   await store.close();
   await rm(dir, { recursive: true, force: true });
 });
