@@ -30,8 +30,10 @@ export function createApiApp(deps: Deps, auth: AuthDeps, limiter: Limiter | null
   app.use(logRequests(deps.log));
   app.use(apiSecurityHeaders({ https: config.secureCookies }));
   app.use(catchErrors(deps.log, presentAuthError(config), renderJsonError));
-  app.use(allowListedOrigins(config.corsOrigins));
-  app.use(markSecureCookies(config.secureCookies));
+  // No CORS_ORIGINS (the default): no origin is ever granted, so an answer never varies by Origin
+  // and the middleware (and its `Vary: Origin`) would only cost every request (issue 15).
+  if (config.corsOrigins.length > 0) app.use(allowListedOrigins(config.corsOrigins));
+  if (config.secureCookies) app.use(markSecureCookies(true));
   app.use(pageSessionCookie(app, { secure: config.secureCookies }));
   app.use(parseJsonBodies());
   app.use(resolveAccessToken(auth));
