@@ -116,3 +116,46 @@ describe('issue 14: GET /api/users/:id/activity', () => {
     assert.ok(Object.keys(document.paths).some((path) => path.includes('/activity')));
   });
 });
+
+describe('issue 14: API events in the log, and their notices', () => {
+  test('logout, revoking a token, a password change and an email change are each recorded with the device', async () => {
+    await signUpVerified(app, api, 'events@example.com');
+    const token = await logIn('events@example.com');
+    const doomed = await logIn('events@example.com', 'curl/8.0');
+    const listed = (await api.get('/api/users/me/accessTokens', { token: doomed })).json as Listed[];
+    const target = listed.find((entry) => entry.current);
+    assert.ok(target);
+    assert.equal((await api.delete(`/api/users/me/accessTokens/${target.id}`, { token })).status, 204);
+    const newPassword = 'the new api passphrase';
+    const changed = await api.post('/api/users/change-password', {
+      body: { oldPassword: PASSWORD, newPassword },
+      token,
+      headers: { 'user-agent': FIREFOX },
+    });
+    assert.equal(changed.status, 204, changed.text);
+    const moved = await api.patch('/api/users/me', {
+      body: { email: 'events-new@example.com', currentPassword: newPassword },
+      token,
+    });
+    assert.equal(moved.status, 200, moved.text);
+    const log = (await api.get('/api/users/me/activity', { token })).json as Array<{
+      type: string;
+      device: string | null;
+      detail: Record<string, string>;
+    }>;
+    const types = log.map((entry) => entry.type);
+    for (const type of ['session-revoked', 'password-changed', 'email-change-requested'])
+      assert.ok(types.includes(type), `${type} in ${types.join(', ')}`);
+    assert.equal(log.find((entry) => entry.type === 'password-changed')?.device, 'Firefox on Linux');
+    assert.equal(log.find((entry) => entry.type === 'session-revoked')?.detail.session, target.id);
+
+    const notice = await app.mail.waitFor(
+      'events@example.com',
+      10_000,
+      (mail) => mail.subject === 'Your password was changed',
+    );
+    assert.match(notice.text, /Firefox on Linux/);
+    assert.equal((await api.post('/api/users/logout', { token })).status, 204);
+    assert.equal((await api.get('/api/users/me', { token })).status, 401);
+  });
+});
