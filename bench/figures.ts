@@ -21,6 +21,8 @@ export type SizeFigures = {
   bcrypt: { comparesPerSecond: number; hashMs: number };
   store: StoreFigures | null;
   profiles: Partial<Record<PhaseId, ProfileSummary>>;
+  /** The database server's CPU in each phase, in cores busy (CPU seconds ÷ wall seconds); PostgreSQL only. */
+  databaseCpu?: Partial<Record<PhaseId, number>>;
 };
 
 /** The result of `role` in `phase`; throws if that phase did not run (a bug in the phase list). */

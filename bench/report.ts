@@ -60,6 +60,13 @@ const ROWS: [string, (s: SizeFigures) => string][] = [
     (s) =>
       s.store ? `${f0(s.store.sweptTokens)}, ${f0(s.store.sweepMs)} (${f1(s.store.sweepLoopMaxMs)})` : '–',
   ],
+  [
+    'database CPU, cores busy: me / login / sign-ups',
+    (s) =>
+      s.databaseCpu
+        ? (['me', 'login', 'signup'] as const).map((id) => f2(s.databaseCpu?.[id] ?? Number.NaN)).join(' / ')
+        : '–',
+  ],
   ['profiled: bare Koa busy µs/request', (s) => ms(perRequest(s, 'profileBare'))],
   ['profiled: me main-thread busy µs/request', (s) => ms(perRequest(s, 'profileMe'))],
   ['profiled: login main-thread busy µs/request', (s) => ms(perRequest(s, 'profileLogin'))],

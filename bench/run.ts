@@ -35,6 +35,7 @@ type Targets = {
   bareUrl: string;
   bare: Pick<servers.AppServer, 'child'>;
   seeded: SeededStore;
+  store: BenchStore;
   users: number;
   mailSettled(): Promise<void>;
 };
@@ -89,7 +90,14 @@ async function runPhase(
   // A phase whose loads all go to the bare app profiles that process; any other, the app.
   const profiled = roles.every(([, spec]) => spec.target === 'bare') ? targets.bare : main;
   if (phase.profile) await servers.startProfile(profiled);
+  const cpuBefore = await targets.store.cpuSeconds();
+  const wallBefore = performance.now();
   const flat = await load(jobs.flat());
+  const cpuAfter = await targets.store.cpuSeconds();
+  if (cpuBefore !== null && cpuAfter !== null && !phase.warmup) {
+    const wallSeconds = (performance.now() - wallBefore) / 1000;
+    figures.databaseCpu = { ...figures.databaseCpu, [phase.id]: (cpuAfter - cpuBefore) / wallSeconds };
+  }
   let offset = 0;
   const results: Record<string, ClientResult> = {};
   for (const [index, [role]] of roles.entries()) {
@@ -168,6 +176,7 @@ async function benchSize(options: BenchOptions, store: BenchStore, users: number
         bareUrl: bare.url,
         bare,
         seeded,
+        store,
         users,
         mailSettled: () => quietFor(smtp.received),
       };
@@ -219,6 +228,7 @@ async function main() {
     for (const users of options.sizes) figures.push(await benchSize(options, store, users, hash, smtp));
   } finally {
     await smtp.close();
+    await store.close();
   }
   const out = options.out ?? path.join(servers.root, 'bench/RESULTS.md');
   await writeFile(out, report(figures, options, started, (performance.now() - t0) / 1000, tree));

@@ -93,9 +93,11 @@ export type ThrowawayPostgres = PostgresServer & {
 /**
  * A throwaway cluster: initdb in a temporary folder owned by the server's user, then postgres
  * listening only on a unix socket in that folder (no TCP port, so parallel test files never race
- * for one). fsync is off: the tests never crash the database itself, only the app.
+ * for one). fsync is off unless `durable`: the tests never crash the database itself, only the app.
  */
-export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export async function startThrowawayPostgres(
+  options: { durable?: boolean } = {},
+): Promise<ThrowawayPostgres> {
   const bin = postgresBinaries();
   const user = serverUser();
   const base = mkdtempSync(path.join(tmpdir(), 'kum-pg-'));
@@ -124,7 +126,11 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const launch = async () => {
     const child = spawn(
       path.join(bin, 'postgres'),
-      ['-D', data, '-k', socket, '-c', 'listen_addresses=', '-c', 'fsync=off', '-c', 'max_connections=300'],
+      [
+        ...['-D', data, '-k', socket, '-c', 'listen_addresses=', '-c', 'max_connections=300'],
+        // The benchmark asks for a durable server: its commits wait for the disk, as in production.
+        ...(options.durable ? [] : ['-c', 'fsync=off']),
+      ],
       { ...user, env: { PATH: process.env.PATH, LC_ALL: 'C' }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let log = '';
