@@ -2,7 +2,8 @@
  * npm run db:copy -- --from data/db.json --to "$DATABASE_URL" [--allow-non-empty]
  *
  * Copies every user, live token and queued email of a lowdb file into PostgreSQL, keeping ids (so
- * API clients' numeric ids and emailed links stay valid). The app must be stopped: the lowdb data
+ * API clients' numeric ids and emailed links stay valid), with what users have beyond their
+ * account (second factors, passkeys, linked identities, security activity: db-copy-features.ts). The app must be stopped: the lowdb data
  * lock is taken, the journal replayed and folded into the file first. A target that already holds
  * data is refused unless --allow-non-empty; rows already there (same id or token hash) are left
  * as they are, so running the copy again changes nothing.
@@ -13,10 +14,16 @@ import { emailKey, usernameKey } from '../server/auth/canonical.js';
 import { readSnapshot } from '../server/store/lowdb/snapshot.js';
 import { createLowdbStore } from '../server/store/lowdb.js';
 import { createPostgresStore } from '../server/store/postgres/postgres-store.js';
+import { copyFeatures, type FeatureCounts } from './db-copy-features.js';
 
 const CHUNK = 1000;
 
-export type CopyResult = { users: number; tokens: number; mails: number; skippedExpiredTokens: number };
+export type CopyResult = {
+  users: number;
+  tokens: number;
+  mails: number;
+  skippedExpiredTokens: number;
+} & FeatureCounts;
 
 const keys = {
   emailKey: (email: string) => emailKey(email) ?? email.normalize('NFC').toLowerCase(),
@@ -85,6 +92,7 @@ export async function copyLowdbToPostgres(
       );
       tokens += result.rowCount ?? 0;
     }
+    const features = await copyFeatures(client, data);
     let mails = 0;
     // Claims are dropped: they belonged to the stopped process.
     for (const part of chunks(data.mails)) {
@@ -116,7 +124,13 @@ export async function copyLowdbToPostgres(
       );
     }
     await client.query('COMMIT');
-    return { users, tokens, mails, skippedExpiredTokens: data.tokens.length - liveTokens.length };
+    return {
+      users,
+      tokens,
+      mails,
+      skippedExpiredTokens: data.tokens.length - liveTokens.length,
+      ...features,
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -142,7 +156,8 @@ async function main() {
   });
   process.stdout.write(
     `copied ${result.users} users, ${result.tokens} live tokens, ${result.mails} queued emails` +
-      ` (${result.skippedExpiredTokens} expired tokens left behind)\n`,
+      ` (${result.skippedExpiredTokens} expired tokens left behind), ${result.passkeys} passkeys,` +
+      ` ${result.identities} linked identities, ${result.activity} activity entries\n`,
   );
 }
 

@@ -117,3 +117,107 @@ test('db:copy moves 1,000 users with their live tokens and queued mail, once, an
     await store.close();
   }
 });
+
+test('db:copy keeps what users have beyond the account: second factors, passkeys, identities, activity, sessions, disabled', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kum-copy-'));
+  const file = path.join(dir, 'db.json');
+  const database = await server.createDatabase();
+  t.after(async () => {
+    await database.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const newUser = (name: string) => ({
+    email: `${name}@example.com`,
+    emailKey: `${name}@example.com`,
+    username: null,
+    usernameKey: null,
+    passwordHash: '$2b$04$hash',
+    emailVerified: true,
+    created,
+  });
+  const at = new Date(created);
+  const lowdb = await createLowdbStore(file);
+  const ada = await lowdb.createUser(newUser('ada'));
+  const bob = await lowdb.createUser(newUser('bob'));
+  await lowdb.setTotp(ada.id, { secret: 'sealed-secret', lastStep: 42, at });
+  await lowdb.setRecoveryCodes(ada.id, ['code-hash-1', 'code-hash-2']);
+  await lowdb.setUserHandle(ada.id, 'handle-ada');
+  await lowdb.addPasskey(ada.id, {
+    credentialId: 'cred-1',
+    publicKey: 'pk',
+    counter: 7,
+    transports: ['internal', 'hybrid'],
+    deviceType: 'multiDevice',
+    backedUp: true,
+    name: 'Laptop',
+    created,
+    lastUsed: null,
+  });
+  await lowdb.linkIdentity(ada.id, {
+    providerId: 'acme',
+    issuer: 'https://id.example.com',
+    subject: 'sub-1',
+    email: 'ada@acme.example',
+    linkedAt: created,
+  });
+  await lowdb.issueToken(ada.id, {
+    hash: 'session-hash',
+    kind: 'access',
+    created,
+    ttl: 3600,
+    expiresAt: expiryOf(created, 3600),
+    id: 'public-id-1',
+    ip: '203.0.113.9',
+    userAgent: 'Firefox',
+    session: 'browser',
+    lastUsed: created,
+  });
+  const entries = await lowdb.appendActivity(ada.id, [{ type: 'login', method: 'password', at: created }], {
+    keepAtMost: 100,
+  });
+  await lowdb.setDisabled(bob.id, true);
+  await lowdb.close();
+
+  const first = await run(process.execPath, [
+    '--import',
+    'tsx',
+    'scripts/db-copy.ts',
+    '--from',
+    file,
+    '--to',
+    database.url,
+  ]);
+  assert.match(first.stdout, /1 passkeys, 1 linked identities, 1 activity entries/);
+
+  const store = await createPostgresStore(database.url);
+  try {
+    assert.deepEqual(
+      await store.getTwoFactor(ada.id),
+      await (async () => {
+        const copy = await createLowdbStore(file);
+        try {
+          return await copy.getTwoFactor(ada.id);
+        } finally {
+          await copy.close();
+        }
+      })(),
+    );
+    assert.equal((await store.getTwoFactor(ada.id)).totpSecret, 'sealed-secret');
+    assert.equal((await store.findPasskeyWithUser('cred-1'))?.passkey.counter, 7);
+    assert.equal((await store.findUserByIdentity('https://id.example.com', 'sub-1'))?.user.id, ada.id);
+    const activity = await store.listActivity(ada.id, { limit: 10 });
+    assert.deepEqual(
+      activity.map((entry) => [entry.id, entry.type]),
+      [[entries[0]!.id, 'login']],
+    );
+    const token = await store.findTokenWithUser('session-hash');
+    assert.equal(token?.token.id, 'public-id-1');
+    assert.equal(token?.token.session, 'browser');
+    assert.equal((await store.findUserById(bob.id))?.disabled, true);
+    // New entries continue after the copied ids.
+    const [next] = await store.appendActivity(ada.id, [{ type: 'logout', at: created }], { keepAtMost: 100 });
+    assert.ok(next!.id > entries[0]!.id);
+  } finally {
+    await store.close();
+  }
+});
