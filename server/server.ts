@@ -197,6 +197,8 @@ export async function startServer(
   });
   // After the response: delivery work must not add to the request's time (it would tell).
   events.on('mailQueued', () => setImmediate(queue.wake));
+  // Issue 14: a deletion takes the account's activity log with it; the operator's log keeps the event.
+  events.on('accountDeleted', (deleted) => log.info({ deleted }, 'account deleted'));
   const sweeper = setInterval(() => {
     store
       .sweepExpiredTokens(clock.now())

@@ -177,6 +177,11 @@ export async function deleteAccount(
   await requireReauthentication(deps, proof, reauth);
   const { user } = proof;
   if (!(await deps.store.deleteUser(user.id))) return;
+  deps.events.emit('accountDeleted', {
+    userId: user.id,
+    method: reauth.currentPassword === undefined ? 'recent-sign-in' : 'password',
+    ...originOf(client),
+  });
   const mail = [accountDeletedNotice(deps, user, client)];
   await commit(deps, () => deps.store.enqueueMail(mail), { mail });
 }

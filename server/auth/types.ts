@@ -39,6 +39,11 @@ export type AuthSettings = Readonly<{
 export type AuthEventMap = {
   mailQueued: [];
   resetPasswordRequest: [{ userId: UserId; email: string }];
+  /**
+   * Issue 14: an account was deleted. Its activity log went with it, so this is where the event's
+   * method, address and device outlive it (server.ts writes it to the operator's log).
+   */
+  accountDeleted: [{ userId: UserId; method: string; ip?: string; device?: string }];
 };
 export type AuthEvents = EventEmitter<AuthEventMap>;
 

@@ -350,11 +350,18 @@ describe('issue 14: /account/delete and DELETE /api/users/:id', () => {
     assert.match(wrong.html, /The current password is not right/);
     assert.ok(await app.store.findUserByEmailKey('leaving@example.com'));
 
+    const events: Array<{ method: string; device?: string }> = [];
+    app.server.deps.events.on('accountDeleted', (event) => events.push(event));
     const deleted = await browser.post('/account/delete', { currentPassword: PASSWORD }, FIREFOX);
     assert.equal(deleted.status, 303);
     assert.equal(deleted.location, '/');
     assert.match(await flashAfter(browser, '/'), /Your account is deleted/);
     assert.equal(await app.store.findUserByEmailKey('leaving@example.com'), null);
+    // The log went with the account; the event (method, address, device) reaches the operator's log.
+    assert.deepEqual(
+      events.map((event) => [event.method, event.device]),
+      [['password', 'Firefox on Linux']],
+    );
     assert.equal((await other.get('/home', SAFARI)).status, 303, 'every session ended');
     const mail = await app.mail.waitFor('leaving@example.com', 10_000, subjectIs('Your account was deleted'));
     assert.match(mail.text, /Firefox on Linux/);
