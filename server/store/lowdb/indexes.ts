@@ -4,6 +4,21 @@ import { FeatureIndexes } from './feature-indexes.js';
 import { DueMailIndex } from './mail-index.js';
 
 /**
+ * One string for a record's equal texts: a key equal to its address or name (typed in lower case)
+ * and `passwordChanged` equal to `created` (never changed). A file read back holds a separate copy
+ * of each; sharing them saves ~12 MB of heap at 100k users (issue 15's RSS target). The values are
+ * equal, so no reader can tell; the record is the store's own (parsed from disk or just planned).
+ */
+function shareEqualTexts(user: UserRecord): void {
+  if (Object.isFrozen(user)) return;
+  const record = user as { -readonly [K in keyof UserRecord]: UserRecord[K] };
+  if (record.emailKey === record.email) record.emailKey = record.email;
+  if (record.usernameKey !== null && record.usernameKey === record.username)
+    record.usernameKey = record.username;
+  if (record.passwordChanged === record.created) record.passwordChanged = record.created;
+}
+
+/**
  * Every record in memory behind the indexes the domain's reads need (id, email key, username
  * key, token hash, a user's tokens and mail, due mail), so no request scans anything and token
  * checks never touch the disk. `apply` is the one way state changes: the journal replays through
@@ -85,6 +100,7 @@ export class StoreIndexes {
   }
 
   private indexUser(user: UserRecord): void {
+    shareEqualTexts(user);
     this.users.set(user.id, user);
     this.userIdByEmailKey.set(user.emailKey, user.id);
     if (user.usernameKey !== null) this.userIdByUsernameKey.set(user.usernameKey, user.id);
