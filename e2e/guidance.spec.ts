@@ -174,3 +174,16 @@ test('each form on the index page has at most one username field', async ({ page
     expect(await form.locator('[autocomplete="username"]').count()).toBeLessThanOrEqual(1);
   }
 });
+
+test('every page a logged-in browser is shown is no-store, so none is kept after log-out', async ({
+  page,
+  mailbox,
+}) => {
+  const person = await verifiedPerson(page, mailbox, 'nostore');
+  await logInAndExpectHome(page, person);
+  for (const path of ['/home', '/change-password', '/logout', '/account/two-factor', '/no-such-page']) {
+    const response = await page.goto(path);
+    expect(response?.headers()['cache-control'], path).toBe('no-store');
+    await expect(page.getByRole('banner')).toContainText(`Logged in as ${person.email}`);
+  }
+});

@@ -47,7 +47,10 @@ test('turn on two-factor with the shown secret, log out, log in with password an
   await checkPage('two-factor-second-step');
   await page.getByLabel('Code').fill('000000');
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
-  await expect(page.getByText('That code is not right')).toBeVisible();
+  // The message beside the field, and in the error summary that took the focus.
+  await expect(page.locator('#second-step-code-error')).toContainText('That code is not right');
+  await expect(page.locator('#second-step-summary')).toBeFocused();
+  await expect(page.getByLabel('Code')).toHaveAttribute('aria-invalid', 'true');
   // The enrolment spent its 30-second step's code (a code works once): wait for the next step,
   // as a person waits for the app's next code, then type it once.
   await expect
