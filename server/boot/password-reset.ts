@@ -7,12 +7,11 @@ import { pageClient } from './account-device.js';
 import { hasCode, isValidationError, readBody, readForm } from './forms/form.js';
 import { resetErrors, resetForm, resetMessages, resetQuery } from './forms/password-reset.js';
 import { emailForm, forgotMessages } from './forms/sign-up.js';
-import { noStore, type PageDeps, renderForm, renderIndex, renderResponse } from './render.js';
+import { noStore, type PageDeps, renderForm, renderIndex, renderRefusal, renderResponse } from './render.js';
 
+// An error page like every other (error.ejs), with the one next step: a new link.
 async function renderInvalidResetLink(ctx: Context): Promise<void> {
-  ctx.status = 401;
-  await renderResponse(ctx, {
-    title: 'Invalid link',
+  await renderRefusal(ctx, 401, {
     heading: 'This reset link is invalid or has expired',
     message: 'Reset links work once and only for a short time. Ask for a new one.',
     link: { href: '/?forgot=#forgot-heading', text: 'Ask for a new link' },
