@@ -2,36 +2,15 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import Koa from 'koa';
 import { createApiApp } from './api/api-app.js';
 import { serveExplorer } from './api/explorer.js';
-import type { AuthDeps } from './auth/types.js';
+import { authDepsOf } from './auth-deps.js';
 import { createPagesApp } from './boot/routes.js';
 import type { Deps } from './deps.js';
 import { createLimiter } from './middleware/rate-limit.js';
 import { logRequests } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 
-/** The part of Deps the domain sees. */
-export function authDepsOf(deps: Deps): AuthDeps {
-  const { config } = deps;
-  return {
-    store: deps.store,
-    hasher: deps.hasher,
-    clock: deps.clock,
-    events: deps.events,
-    sealer: deps.sealer,
-    settings: {
-      appUrl: config.appUrl,
-      emailVerificationRequired: config.emailVerificationRequired,
-      accessTokenTtl: config.accessTokenTtl,
-      maxAccessTokenTtl: config.maxAccessTokenTtl,
-      resetTokenTtl: config.resetTokenTtl,
-      verifyTokenTtl: config.verifyTokenTtl,
-      bcryptRounds: config.bcryptRounds,
-      passwordMinLength: config.passwordMinLength,
-      securityLogDays: config.securityLogDays,
-      securityLogMax: config.securityLogMax,
-    },
-  };
-}
+// Kept in its own file so the admin CLI builds the domain's deps without loading the web apps.
+export { authDepsOf };
 
 // The API's mount point, matched case-blind as @koa/router matches its routes: `/API/users/login`
 // is the API's, with the API's body, CSRF and error rules, never a page's.

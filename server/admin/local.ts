@@ -1,9 +1,9 @@
 import { pino } from 'pino';
-import { authDepsOf } from '../app.js';
 import { emailKey, usernameKey } from '../auth/canonical.js';
 import { createAuthEvents } from '../auth/events.js';
 import { createLinkSealer } from '../auth/sealed-links.js';
 import type { AuthDeps } from '../auth/types.js';
+import { authDepsOf } from '../auth-deps.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { createWorkerPasswordHasher } from '../hashing/worker-pool.js';

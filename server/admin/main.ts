@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfigFromProcess } from '../config.js';
 import { type AdminCommand, parseAdminArgs } from './cli-args.js';
 import { CommandFailed, type CommandResult, runCommand } from './commands.js';
-import { CannotOpenError, openLocally } from './local.js';
+import type { LocalRun } from './local.js';
 import { readPassword } from './password-input.js';
 import { askServer, NoServerError } from './socket-client.js';
 import { type AdminRequest, adminSocketPath } from './socket-protocol.js';
@@ -72,7 +72,9 @@ async function execute(command: AdminCommand, request: AdminRequest, io: Io): Pr
       if (!(error instanceof NoServerError)) throw error;
     }
   }
-  let local: Awaited<ReturnType<typeof openLocally>>;
+  // Loaded only here: a command the running server answers never loads the stores and the mailers.
+  const { CannotOpenError, openLocally } = await import('./local.js');
+  let local: LocalRun;
   try {
     local = await openLocally(config);
   } catch (error) {
