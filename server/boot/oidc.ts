@@ -7,6 +7,7 @@ import type { Deps, OidcProviders } from '../deps.js';
 import { authOf } from '../middleware/access-token.js';
 import { startPageSession } from '../middleware/page-session.js';
 import { safeRedirectPath } from '../middleware/safe-redirect.js';
+import { noteBrowserSignIn } from './account-device.js';
 import { renderOidcFailure } from './oidc-pages.js';
 import { clientOf, holdFlow, holdPendingLink, takeFlow } from './oidc-session.js';
 import { noStore, type PageDeps, redirectTo } from './render.js';
@@ -91,6 +92,8 @@ export function oidcRoutes({ deps, auth }: PageDeps): Router {
       const previous = authOf(ctx);
       if (previous?.transport === 'session') await logOut(auth, previous.token);
       startPageSession(ctx, result.session.secret, { remember: false, ttlSeconds: result.session.token.ttl });
+      // Issue 14: a browser new to this account gets its owner told ("a new sign-in").
+      await noteBrowserSignIn(ctx, auth, result.session.user);
       redirectTo(ctx, flow.next || '/home');
     } catch (error) {
       if (
