@@ -163,9 +163,10 @@ ${profiles(figures)}
 - **Single-thread bcryptjs:** \`compareSync\` and \`hashSync\` at cost 10 in a plain loop in the bench
   process while the server idles.
 - **Event-loop delay:** \`monitorEventLoopDelay\` inside the server process (\`bench/loop-monitor.mjs\`
-  runs \`server/server.ts\` unchanged as the entry), reset at the start of the sign-up phase.
-- **Start-up:** from spawning the server process to the first \`/healthz\` answer (tsx compiling the
-  TypeScript on the fly included). **RSS:** after start, and the peak (VmHWM).
+  runs \`npm start\`'s entry, \`scripts/start.mjs\`, unchanged), reset at the start of the sign-up phase.
+- **Start-up:** from spawning the server process to the first \`/healthz\` answer, running what
+  \`npm start\` runs: the server compiled to \`dist/\` (the bench builds it from the tree first, as
+  \`npm install\`'s \`prepare\` does). **RSS:** after start, and the peak (VmHWM).
 - **A shared machine:** before each size the bench waits up to ${options.quietWait} s for Linux's CPU pressure
   (PSI \`some avg10\`) to fall to 5 %, and reports it before and after (the "after" includes the
   bench's own last phase). Figures taken under high pressure are not the app's.
