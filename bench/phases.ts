@@ -15,7 +15,8 @@ export type PhaseId =
   | 'signup'
   | 'profileBare'
   | 'profileMe'
-  | 'profileLogin';
+  | 'profileLogin'
+  | 'profileSignup';
 
 /** Connections: the saturating read setting, the login flood's, the sign-up pair, or a number. */
 export type Connections = 'read' | 'login' | 'signup' | number;
@@ -108,4 +109,14 @@ export const PHASES: readonly Phase[] = [
   },
   { id: 'profileMe', label: 'profiled: GET /api/users/me, saturating', jobs: { main: me() }, profile: true },
   { id: 'profileLogin', label: 'profiled: login flood', jobs: { main: login() }, profile: true },
+  {
+    id: 'profileSignup',
+    label: 'profiled: two sign-ups at a time beside reads',
+    // The sign-up phase's loads: where its main-thread time goes (the hashing is on the threads).
+    jobs: {
+      signup: { kind: 'signup', target: 'app', connections: 'signup' },
+      reads: meAtRate(),
+    },
+    profile: true,
+  },
 ];

@@ -70,13 +70,15 @@ const ROWS: [string, (s: SizeFigures) => string][] = [
   ['profiled: bare Koa busy µs/request', (s) => ms(perRequest(s, 'profileBare'))],
   ['profiled: me main-thread busy µs/request', (s) => ms(perRequest(s, 'profileMe'))],
   ['profiled: login main-thread busy µs/request', (s) => ms(perRequest(s, 'profileLogin'))],
+  ['profiled: sign-ups with reads, main-thread busy µs/request', (s) => ms(perRequest(s, 'profileSignup'))],
 ];
 
-type Profiled = 'profileBare' | 'profileMe' | 'profileLogin';
+type Profiled = 'profileBare' | 'profileMe' | 'profileLogin' | 'profileSignup';
 const PROFILE_TITLES: Record<Profiled, string> = {
   profileBare: 'bare Koa app, GET /api/users/me',
   profileMe: 'GET /api/users/me',
   profileLogin: 'POST /api/users/login',
+  profileSignup: 'POST /api/users (two at a time) with GET /api/users/me at 500 req/s',
 };
 
 function perRequest(s: SizeFigures, phase: Profiled): number | undefined {
@@ -110,7 +112,7 @@ export const checkLine = (check: Check) =>
 
 function profiles(figures: SizeFigures[]): string {
   const parts = figures.flatMap((s) =>
-    (['profileBare', 'profileMe', 'profileLogin'] as const).flatMap((phase) => {
+    (['profileBare', 'profileMe', 'profileLogin', 'profileSignup'] as const).flatMap((phase) => {
       const summary = s.profiles[phase];
       if (!summary) return [];
       const title = PROFILE_TITLES[phase];

@@ -27,6 +27,14 @@ export const DEFAULT_TIMING: CompactionTiming = {
 };
 
 /**
+ * Rewrites are spaced by at least this many times the last one's duration, so they take at most
+ * ~2 % of a core: at 100k users a rewrite is ~0.5 s of CPU, and under steady writes (a token's
+ * last use is one, at most once a minute per token) one every 10 s took ~5 % of the event loop
+ * (issue 15's /api/users/me profile at 100k). Small stores rewrite in milliseconds: unchanged.
+ */
+const DUTY_FACTOR = 50;
+
+/**
  * Compaction: writes memory as the new snapshot and deletes the journal files it replaces, in
  * the background. The arrays are copies and records are immutable, so writes carry on while the
  * snapshot is serialised; a failure keeps the journal files (a restart replays them, the next
@@ -41,6 +49,7 @@ export class Compactor {
   private lastWrite = 0;
   private behindSince: number | null = null;
   private lastStart = 0;
+  private lastDurationMs = 0;
   private stopped = false;
 
   constructor(
@@ -93,7 +102,7 @@ export class Compactor {
     const behind = this.behindSince ?? now;
     const due = Math.max(
       Math.min(this.lastWrite + this.timing.quietMs, behind + this.timing.maxStaleMs),
-      this.lastStart + this.timing.minIntervalMs,
+      this.lastStart + this.minInterval(),
     );
     this.timer = setTimeout(() => this.fire(), Math.max(0, due - now));
     this.timer.unref();
@@ -113,11 +122,15 @@ export class Compactor {
     const now = Date.now();
     const quiet = now - this.lastWrite >= this.timing.quietMs;
     const stale = this.behindSince !== null && now - this.behindSince >= this.timing.maxStaleMs;
-    if ((!quiet && !stale) || now - this.lastStart < this.timing.minIntervalMs) {
+    if ((!quiet && !stale) || now - this.lastStart < this.minInterval()) {
       this.schedule();
       return;
     }
     void this.start().catch(() => undefined);
+  }
+
+  private minInterval(): number {
+    return Math.max(this.timing.minIntervalMs, this.lastDurationMs * DUTY_FACTOR);
   }
 
   private start(): Promise<void> {
@@ -153,7 +166,9 @@ export class Compactor {
         if (!data || !replaced) return;
         try {
           await replaced.previous?.close();
+          const started = performance.now();
           this.snapshotBytes = await writeSnapshot(this.file, data);
+          this.lastDurationMs = performance.now() - started;
           await deleteJournalFiles(replaced.files);
           this.lastError = null;
         } catch (error) {
