@@ -36,12 +36,25 @@ const LABELS: Readonly<Record<string, string>> = {
 
 /** Detail fields shown, in words; anything else an entry holds is left out. */
 const DETAIL_LABELS: Readonly<Record<string, string>> = {
-  email: 'Address',
+  email: 'Email',
   from: 'From',
   to: 'To',
   name: 'Name',
   provider: 'Provider',
   count: 'Sessions',
+};
+
+/** How it was done, in words (an unknown method is shown as recorded). */
+const METHOD_LABELS: Readonly<Record<string, string>> = {
+  password: 'Password',
+  passkey: 'Passkey',
+  totp: 'Authenticator code',
+  oidc: 'Provider sign-in',
+  admin: 'By an operator',
+  'email-link': 'Emailed link',
+  'password+totp': 'Password and authenticator code',
+  'password+recovery-code': 'Password and recovery code',
+  'password+passkey': 'Password and passkey',
 };
 
 const pageQuery = z.object({
@@ -74,7 +87,7 @@ export function accountActivityRoutes({ auth }: PageDeps): Router {
         at: entry.at,
         what: LABELS[entry.type] ?? entry.type,
         failed: entry.type === 'login-failed',
-        method: entry.method ?? '',
+        method: entry.method ? (METHOD_LABELS[entry.method] ?? entry.method) : '',
         ip: entry.ip ?? '',
         device: entry.device ?? '',
         details: Object.entries(entry.detail ?? {})
