@@ -82,8 +82,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       if (listening) await sink.stop();
     },
   };
-  const createServer = () =>
-    new SMTPServer({
+  const createServer = () => {
+    const smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
@@ -125,6 +125,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
           .catch((error: Error) => callback(error));
       },
     });
+    // smtp-server re-emits every connection's socket error on the server: a sender killed
+    // mid-session (the kill -9 tests) is an ECONNRESET here, expected, and must not crash the run.
+    smtp.on('error', () => undefined);
+    return smtp;
+  };
   let server = createServer();
   let listening = true;
   server.listen(0, '127.0.0.1');
