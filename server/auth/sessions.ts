@@ -1,4 +1,10 @@
-import type { TokenKind, TokenRecord, UserId, UserRecord } from '../store/store.js';
+import {
+  hasPassword,
+  type TokenKind,
+  type TokenRecord,
+  type UserId,
+  type UserRecord,
+} from '../store/store.js';
 import { type ActivityEntry, recordActivity } from './activity.js';
 import { rehashIfCostDiffers } from './admin-rehash.js';
 import { isDisabled } from './admin-store.js';
@@ -97,7 +103,8 @@ export async function passwordMatches(
 ): Promise<boolean> {
   // bcrypt reads 72 bytes; a longer password was never accepted, so it must not match on its prefix.
   const comparable = Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
-  if (user && comparable) return deps.hasher.compare(password, user.passwordHash);
+  // A provider-only account has no hash to compare: it costs the dummy's work, as an unknown user does.
+  if (user && comparable && hasPassword(user)) return deps.hasher.compare(password, user.passwordHash);
   return verifyAgainstDummy(deps.hasher, password, deps.settings.bcryptRounds);
 }
 

@@ -4,6 +4,7 @@ import { AuthError } from '../../server/auth/errors.js';
 import type { PasswordHasher } from '../../server/auth/password-hasher.js';
 import { logIn } from '../../server/auth/sessions.js';
 import { signUp } from '../../server/auth/sign-up.js';
+import { NO_PASSWORD } from '../../server/store/store.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { closeHasher, createDomain, type DomainHarness } from '../helpers/domain.js';
 import { api, freshBrowser, logInWith, PASSWORD, seedUser, withoutCsrf } from './support.js';
@@ -210,6 +211,32 @@ describe('no enumeration by time: the unknown-user path does the same bcrypt wor
     const cost = (hash = '') => /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/.exec(hash)?.[1];
     assert.equal(cost(dummy[0]?.hash), cost(real[0]?.hash));
     assert.equal(cost(dummy[0]?.hash), '04');
+  });
+
+  test('login: an account without a password (provider sign-in only) costs the same full compare as an unknown user', async () => {
+    const deps = { ...domain.deps, hasher: counting(domain.deps.hasher) };
+    await deps.store.createUser({
+      email: 'provider-only@example.com',
+      emailKey: 'provider-only@example.com',
+      username: null,
+      usernameKey: null,
+      passwordHash: NO_PASSWORD,
+      emailVerified: true,
+      created: new Date().toISOString(),
+    });
+    calls.length = 0;
+    const failure = (error: unknown) => error instanceof AuthError && error.code === 'LOGIN_FAILED';
+    await assert.rejects(
+      logIn(deps, { email: 'provider-only@example.com', password: 'any password' }),
+      failure,
+    );
+    const made = calls.splice(0);
+    assert.deepEqual(
+      made.map((call) => call.op),
+      ['compare'],
+    );
+    // Against the dummy at the configured cost, never against the empty placeholder (no work at all).
+    assert.match(made[0]?.hash ?? '', /^\$2[aby]\$04\$[./A-Za-z0-9]{53}$/);
   });
 
   test('HTML sign-up: a taken email costs the same bcrypt hash as a new account', async () => {
