@@ -1,8 +1,6 @@
 import {
-  type FeatureStore,
   type NewMail,
   type NewToken,
-  type Store,
   StoreConflictError,
   type TokenRecord,
   type UserId,
@@ -27,20 +25,11 @@ import type { AuthDeps } from './types.js';
 /** A last use is written at most this often per token, so authenticated reads stay cheap. */
 export const TOUCH_EVERY_MS = 60_000;
 
-type SessionStore = Store & Pick<FeatureStore, 'touchToken' | 'revokeTokenById'>;
-
-/** Whether this store keeps token metadata (STORE-B's records; PostgreSQL once PG-B lands). */
-export function keepsSessions(store: Store): store is SessionStore {
-  const candidate = store as Store & Partial<Record<keyof FeatureStore, unknown>>;
-  return typeof candidate.touchToken === 'function' && typeof candidate.revokeTokenById === 'function';
-}
-
 /**
  * Records a use of a token, at most once a minute: the write is skipped while the last recorded
- * use is recent. A store without the records, or a token gone meanwhile, changes nothing.
+ * use is recent. A token gone meanwhile changes nothing.
  */
 export async function touchSession(deps: AuthDeps, token: TokenRecord): Promise<void> {
-  if (!keepsSessions(deps.store)) return;
   const now = deps.clock.now();
   const last = token.lastUsed ? Date.parse(token.lastUsed) : Number.NaN;
   if (Number.isFinite(last) && now.getTime() - last < TOUCH_EVERY_MS) return;
@@ -91,7 +80,6 @@ export async function revokeSession(
   id: string,
   from?: { ip?: string; device?: string },
 ): Promise<boolean> {
-  if (!keepsSessions(deps.store)) return false;
   const revoked = await deps.store.revokeTokenById(userId, id);
   if (revoked) {
     await recordActivity(deps, userId, {

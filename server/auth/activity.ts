@@ -1,4 +1,4 @@
-import type { ActivityRecord, FeatureStore, NewActivity, Store, UserId } from '../store/store.js';
+import type { ActivityRecord, NewActivity, UserId } from '../store/store.js';
 import { StoreConflictError } from '../store/store.js';
 import type { AuthDeps } from './types.js';
 
@@ -58,18 +58,6 @@ export const DEFAULT_SECURITY_LOG_MAX = 1000;
 /** Longest string kept in any field: a flood of long user agents must not grow the log either. */
 const MAX_FIELD = 200;
 
-type ActivityStore = Store & Pick<FeatureStore, 'appendActivity' | 'listActivity' | 'sweepActivity'>;
-
-/** Whether this store keeps the activity log (PostgreSQL gains it with STORE-B's records). */
-export function keepsActivity(store: Store): store is ActivityStore {
-  const candidate = store as Store & Partial<Record<keyof FeatureStore, unknown>>;
-  return (
-    typeof candidate.appendActivity === 'function' &&
-    typeof candidate.listActivity === 'function' &&
-    typeof candidate.sweepActivity === 'function'
-  );
-}
-
 function logSettings(deps: AuthDeps): { securityLogDays: number; securityLogMax: number } {
   const settings = deps.settings;
   return {
@@ -119,12 +107,11 @@ export function activityEffect(
 
 /**
  * Appends one event to the account's log, keeping at most SECURITY_LOG_MAX entries (the oldest go),
- * so a flood of failed sign-ins cannot grow it without bound. A store without the log (PostgreSQL
- * before its Stage B records) and an account deleted meanwhile both record nothing: the event the
+ * so a flood of failed sign-ins cannot grow it without bound. An account deleted meanwhile records
+ * nothing: the event the
  * caller reports has already happened, and its flow must not fail for the log's sake.
  */
 export async function recordActivity(deps: AuthDeps, userId: UserId, entry: ActivityEntry): Promise<void> {
-  if (!keepsActivity(deps.store)) return;
   try {
     await deps.store.appendActivity(userId, [toNewActivity(deps, entry)], {
       keepAtMost: logSettings(deps).securityLogMax,
@@ -141,7 +128,6 @@ export async function listActivity(
   userId: UserId,
   query: { before?: number; limit: number },
 ): Promise<ActivityRecord[]> {
-  if (!keepsActivity(deps.store)) return [];
   const limit = Math.max(1, Math.min(100, Math.trunc(query.limit)));
   return deps.store.listActivity(userId, {
     ...(query.before === undefined ? {} : { before: query.before }),
@@ -151,7 +137,6 @@ export async function listActivity(
 
 /** Deletes every entry older than SECURITY_LOG_DAYS; returns how many went (run on a timer). */
 export async function sweepActivity(deps: AuthDeps): Promise<number> {
-  if (!keepsActivity(deps.store)) return 0;
   const days = logSettings(deps).securityLogDays;
   const olderThan = new Date(deps.clock.now().getTime() - days * 24 * 60 * 60 * 1000);
   return deps.store.sweepActivity(olderThan);

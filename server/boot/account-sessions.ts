@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import { keepsSessions, listSessions, revokeOtherSessions, revokeSession } from '../auth/account-centre.js';
+import { listSessions, revokeOtherSessions, revokeSession } from '../auth/account-centre.js';
 import { originOf } from '../auth/notices.js';
 import { setFlash } from '../middleware/flash.js';
 import { endPageSession } from '../middleware/page-session.js';
@@ -21,7 +21,6 @@ export function accountSessionRoutes({ auth }: PageDeps): Router {
     const sessions = await listSessions(auth, current.user.id, current.token);
     await ctx.render('account-sessions', {
       title: 'Your sessions',
-      sessionsKept: keepsSessions(auth.store),
       sessions: sessions.map((session) => ({
         id: session.id,
         device: session.device ?? 'Unknown device',
