@@ -223,8 +223,12 @@ export interface Store extends FeatureStore {
   spendToken(hash: string): Promise<TokenRecord | null>;
   /** Deletes the user's tokens that `selection` picks; returns how many went. */
   revokeTokens(userId: UserId, selection?: TokenSelection): Promise<number>;
-  /** Deletes the user with every token and queued mail of theirs; false when already gone. */
-  deleteUser(userId: UserId, effects?: Pick<WriteEffects, 'guard'>): Promise<boolean>;
+  /**
+   * Deletes the user with every token and queued mail of theirs; false when already gone (and
+   * then nothing is queued). `mail` is queued in the same write with no user (userId null), so it
+   * outlives the account: "your account was deleted" is never lost to a crash after the delete.
+   */
+  deleteUser(userId: UserId, effects?: Pick<WriteEffects, 'guard' | 'mail'>): Promise<boolean>;
   /** Queues mail that changes nothing else (a notice to an address's owner). */
   enqueueMail(mail: readonly NewMail[]): Promise<MailRecord[]>;
 

@@ -178,4 +178,38 @@ export function writesContract(context: ContractContext) {
     assert.equal(await store.findTokenWithUser('a1'), null);
     assert.equal((await store.mailQueueStats()).depth, 1, "only the mail that was not the user's is left");
   });
+
+  test('deleteUser with a mail effect queues that mail, with no user, in the same write; it outlives the cascade', async () => {
+    const ada = await context.store.createUser(newUser('ada@example.com', 'ada'));
+    await context.store.issueToken(ada.id, newToken('a1'), { mail: [newMail('ada@example.com')] });
+    const notice = { ...newMail('ada@example.com', undefined, 1), kind: 'account-deleted' };
+    await assert.rejects(
+      context.store.deleteUser(ada.id, { guard: { version: 7 }, mail: [notice] }),
+      conflict('user'),
+    );
+    assert.equal((await context.store.mailQueueStats()).depth, 1, 'a refused delete queues nothing');
+    assert.equal(await context.store.deleteUser(ada.id, { mail: [notice] }), true);
+    assert.equal(await context.store.deleteUser(ada.id, { mail: [notice] }), false);
+    // Across a reopen too: the journal (or the commit) holds the delete and the notice together.
+    context.store = await context.factory.reopen(context.store);
+    const { store } = context;
+    assert.equal(await store.findUserById(ada.id), null);
+    assert.equal(await store.findTokenWithUser('a1'), null);
+    assert.equal(
+      (await store.mailQueueStats()).depth,
+      1,
+      "the user's other mail went; a second delete queued none",
+    );
+    const claimed = await store.claimDueMail(at(1), at(60), 10);
+    assert.equal(claimed.length, 1);
+    const [mail] = claimed;
+    assert.equal(mail?.kind, 'account-deleted');
+    assert.equal(mail?.userId, null);
+    assert.equal(mail?.tokenHash, null);
+    assert.equal(mail?.sealedLink, notice.sealedLink);
+    assert.equal(await store.finishMail(mail!.id, mail!.claim), true);
+    assert.equal((await store.mailQueueStats()).depth, 0);
+    // The address is free again at once, and the notice never belonged to the new account.
+    assert.equal((await store.createUser(newUser('ada@example.com', 'ada'))).emailVerified, false);
+  });
 }

@@ -10,7 +10,7 @@ import type { StoreChange } from './changes.js';
 import { createFeatureOperations } from './feature-operations.js';
 import type { StoreIndexes } from './indexes.js';
 import { createMailOperations } from './mail-operations.js';
-import { planNewUser, planUserWrite, selectTokens } from './user-writes.js';
+import { planNewUser, planUserWrite, queuedMail, selectTokens } from './user-writes.js';
 
 /** Tokens examined between two yields of the sweep: ~1 ms of work each. */
 const SWEEP_SLICE = 5000;
@@ -167,7 +167,11 @@ export function createStoreOperations(indexes: StoreIndexes, persistence: Persis
       persistence.admit();
       if (!indexes.users.has(userId)) return false;
       planUserWrite(indexes, userId, { guard: effects.guard ?? {} }, null);
-      await commit([{ type: 'deleteUser', userId }]);
+      // The notice comes after the delete and belongs to no user, so the cascade cannot take it.
+      const notices = (effects.mail ?? []).map(
+        (mail, index): StoreChange => ({ type: 'putMail', mail: queuedMail(indexes, mail, index, null) }),
+      );
+      await commit([{ type: 'deleteUser', userId }, ...notices]);
       return true;
     },
     ...createMailOperations(indexes, persistence, commit),

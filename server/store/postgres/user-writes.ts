@@ -9,7 +9,14 @@ import {
   type UserRecord,
   type WriteEffects,
 } from '../store.js';
-import { applyFollowingEffects, checkGuard, lockUser, revokeSelected, spendOwnToken } from './effects.js';
+import {
+  applyFollowingEffects,
+  checkGuard,
+  insertMail,
+  lockUser,
+  revokeSelected,
+  spendOwnToken,
+} from './effects.js';
 import { queryOnce } from './pool.js';
 import { TOKEN_COLUMNS, type TokenRow, toToken, type UserRow } from './rows.js';
 import { insertNewUser, lockGuarded, storeTransaction, type UserChange, writeLocked } from './user-change.js';
@@ -122,6 +129,8 @@ export function createUserWrites(pool: pg.Pool, url: string): UserWrites {
         checkGuard(row, effects?.guard);
         // ON DELETE CASCADE takes the user's tokens and queued mail in the same statement.
         await client.query('DELETE FROM users WHERE id = $1', [userId]);
+        // With user_id NULL the cascade never reaches the notice; it commits with the delete.
+        if (effects?.mail) await insertMail(client, null, effects.mail);
         return true;
       }),
   };
