@@ -164,8 +164,9 @@ export async function cancelEmailChange(
 /**
  * Deletes the account after re-authentication: the user, every token, the queued mail and the
  * activity log go in one write (the store's cascade), so the address can sign up again at once.
- * Only "your account was deleted" outlives it: queued after the deletion with no user, so nothing
- * of the account holds it, and never queued for an account that was not deleted.
+ * Only "your account was deleted" outlives it: queued in that same write with no user, so nothing
+ * of the account holds it, a crash cannot part it from the deletion, and an account that was not
+ * deleted gets none.
  * @throws REAUTHENTICATION_REQUIRED
  */
 export async function deleteAccount(
@@ -176,12 +177,11 @@ export async function deleteAccount(
 ): Promise<void> {
   await requireReauthentication(deps, proof, reauth);
   const { user } = proof;
-  if (!(await deps.store.deleteUser(user.id))) return;
+  const mail = [accountDeletedNotice(deps, user, client)];
+  if (!(await commit(deps, () => deps.store.deleteUser(user.id, { mail }), { mail }))) return;
   deps.events.emit('accountDeleted', {
     userId: user.id,
     method: reauth.currentPassword === undefined ? 'recent-sign-in' : 'password',
     ...originOf(client),
   });
-  const mail = [accountDeletedNotice(deps, user, client)];
-  await commit(deps, () => deps.store.enqueueMail(mail), { mail });
 }

@@ -5,6 +5,7 @@ import { isDisabled } from './admin-store.js';
 import { emailKey } from './canonical.js';
 import { commit } from './commit.js';
 import { invalidInput, userNotFound } from './errors.js';
+import { accountDeletedNotice } from './notices.js';
 import { linkToken, newMail } from './outgoing-mail.js';
 import { issueToken } from './tokens.js';
 import type { AuthDeps } from './types.js';
@@ -181,9 +182,13 @@ export async function setAccountDisabled(
   return changed;
 }
 
-/** Deletes the account with its tokens and queued mail; false when it was already gone. */
+/**
+ * Deletes the account with its tokens and queued mail; false when it was already gone. The owner
+ * is told, as when they delete it themselves: the notice is queued in the deletion's own write.
+ */
 export async function deleteAccountAsAdmin(deps: AuthDeps, user: UserRecord): Promise<boolean> {
-  return deps.store.deleteUser(user.id);
+  const mail = [accountDeletedNotice(deps, user, undefined, 'operator')];
+  return commit(deps, () => deps.store.deleteUser(user.id, { mail }), { mail });
 }
 
 /** Ends every session of the account (its access tokens); returns how many there were. */

@@ -65,15 +65,20 @@ export function newSignInNotice(
   });
 }
 
-/** "Your account was deleted": the one email that outlives the account (queued with no user). */
+/**
+ * "Your account was deleted": the one email that outlives the account (queued with no user).
+ * `by: 'operator'` (the admin CLI): no address or device of the owner to show, and the email must
+ * not tell them someone knew their password.
+ */
 export function accountDeletedNotice(
   deps: AuthDeps,
   user: Pick<UserRecord, 'email'>,
   client: ClientInfo | undefined,
+  by: 'owner' | 'operator' = 'owner',
 ): NewMail {
   return newMail(deps, 'account-deleted', user.email, {
     link: pageLink(deps, '/'),
-    params: noticeParams(deps, client),
+    params: { ...noticeParams(deps, client), ...(by === 'operator' ? { by } : {}) },
   });
 }
 

@@ -127,6 +127,11 @@ test('with no server running: create (password on stdin), show, list, verify, re
   assert.equal(other.emailVerified, true);
   assert.equal((await runAdmin(['users', 'delete', 'gone@example.com'], env)).status, 0);
   failedWith(await runAdmin(['users', 'show', String(other.id)], env), 1, /no such account/);
+  // The owner is told, in the deletion's own write, without blaming a stolen password.
+  const notice = await sink.waitFor('gone@example.com');
+  assert.equal(notice.subject, 'Your account was deleted');
+  assert.match(notice.text, /By:\s+the service's operator/);
+  assert.doesNotMatch(notice.text, /someone knew your password/);
 });
 
 test('with the server running: the CLI goes through its 0600 socket and every change holds at once', async () => {
