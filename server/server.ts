@@ -91,19 +91,9 @@ export async function startServer(
         max: config.databasePoolSize,
         statementTimeoutMs: config.databaseStatementTimeoutMs,
         onIdleError: (error) => log.warn({ err: error }, 'a database connection failed while idle'),
+        onBusyError: (error) => log.warn({ err: error }, 'a database connection failed while in use'),
       })
     : undefined;
-  // pg emits a connection's failure (the server restarting, a terminated backend) as an 'error'
-  // event; the pool listens only while a connection is idle, so one failing while checked out
-  // (between a transaction's statements) was an uncaught exception that ended the instance. Its
-  // statement fails anyway (a 503) and the store discards the connection: here it is only logged.
-  // On 'acquire', not 'connect', so the connections the start-up migration opened are covered too.
-  const guarded = new WeakSet<object>();
-  shared?.pool.on('acquire', (client) => {
-    if (guarded.has(client)) return;
-    guarded.add(client);
-    client.on('error', (error) => log.warn({ err: error }, 'a database connection failed while in use'));
-  });
   // REDIS_URL: the limiter counts in Redis instead. No offline queue: while Redis is away a count
   // fails at once (a 503 through StoreUnavailableError) rather than waiting on a reconnect.
   const redis = config.redisUrl

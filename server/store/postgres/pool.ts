@@ -11,6 +11,8 @@ export type PoolOptions = {
   connectTimeoutMs?: number;
   /** Idle-connection errors (the server restarted) are reported here instead of crashing the process. */
   onIdleError?: (error: Error) => void;
+  /** A connection failing while checked out (between a transaction's statements) is reported here. */
+  onBusyError?: (error: Error) => void;
 };
 
 /** A pool whose every wait is bounded, so a database that goes away gives errors, never hangs. */
@@ -29,6 +31,16 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
     application_name: 'koa-user-management',
   });
   pool.on('error', (error) => options.onIdleError?.(error));
+  // The pool listens only while a connection is idle: one failing while checked out would be an
+  // uncaught exception that ends the instance. Every client listens from its first hand-over
+  // ('acquire', so the start-up migration's connections too); its statement fails anyway (a 503)
+  // and holdConnection discards it on release.
+  const guarded = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', (error) => options.onBusyError?.(error));
+  });
   return pool;
 }
 
@@ -174,9 +186,11 @@ export async function queryOnce<R extends pg.QueryResultRow>(
   url: string,
   text: string,
   values: unknown[] = [],
+  /** Names a hot statement: each connection parses and plans it once, then only executes it. */
+  name?: string,
 ): Promise<pg.QueryResult<R>> {
   try {
-    return await pool.query<R>(text, values);
+    return await pool.query<R>(name ? { name, text, values } : { text, values });
   } catch (error) {
     throw storeError(error, url);
   }
