@@ -23,10 +23,13 @@ export function createActivity({ pool, url, transaction }: Database): SessionsAn
     async touchToken(hash, at) {
       // A cheap write with no version bump: a request's bookkeeping must never conflict with a
       // profile change landing at the same moment.
-      const result = await queryOnce(pool, url, 'UPDATE tokens SET last_used = $2 WHERE hash = $1', [
-        hash,
-        at.toISOString(),
-      ]);
+      const result = await queryOnce(
+        pool,
+        url,
+        'UPDATE tokens SET last_used = $2 WHERE hash = $1',
+        [hash, at.toISOString()],
+        'touch-token',
+      );
       return result.rowCount === 1;
     },
 
