@@ -1,5 +1,6 @@
 import {
   hasPassword,
+  type NewIdentity,
   NO_PASSWORD,
   StoreConflictError,
   type UserId,
@@ -53,14 +54,8 @@ export type ProviderSignIn =
    */
   | { outcome: 'link-required'; ticket: string; email: string };
 
-/** A linked identity as the connections page shows it. */
-export type Connection = Readonly<{
-  providerId: string;
-  issuer: string;
-  subject: string;
-  email: string | null;
-  linkedAt: string;
-}>;
+/** A linked identity as the connections page shows it: the store's record without its owner. */
+export type Connection = NewIdentity;
 
 /** How a pending link is sealed, and how long it may wait for the person to log in. */
 export const PENDING_LINK_SECONDS = 600;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { FeatureStore, ImportedUser, ImportOutcome } from '../store.js';
+import { insertTokens } from './effects.js';
 import { queryOnce } from './pool.js';
 import { toUser, USER_COLUMNS, type UserRow } from './rows.js';
 import { type Database, lockGuarded, writeLocked } from './user-change.js';
@@ -7,26 +8,8 @@ import { type Database, lockGuarded, writeLocked } from './user-change.js';
 type Admin = Pick<FeatureStore, 'setDisabled' | 'listUsers' | 'importUsers'>;
 
 /** Adds the row's tokens that are not here yet (a token already here, by hash or public id, stays). */
-async function addTokens(client: pg.PoolClient, row: ImportedUser): Promise<void> {
-  for (const token of row.tokens) {
-    await client.query(
-      `INSERT INTO tokens (hash, user_id, kind, created, ttl, expires_at, public_id, last_used, ip, user_agent, session)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-      [
-        token.hash,
-        row.id,
-        token.kind,
-        token.created,
-        token.ttl,
-        token.expiresAt,
-        token.id ?? null,
-        token.lastUsed ?? null,
-        token.ip ?? null,
-        token.userAgent ?? null,
-        token.session ?? null,
-      ],
-    );
-  }
+function addTokens(client: pg.PoolClient, row: ImportedUser): Promise<void> {
+  return insertTokens(client, row.id, row.tokens, { keepExisting: true });
 }
 
 /** One row: imported, unchanged (already here: only its new tokens added) or a conflict. */

@@ -68,12 +68,20 @@ export async function revokeSelected(
   return result.rowCount ?? 0;
 }
 
-/** Adds the user's tokens with their metadata (a public id already taken: the 'token' conflict). */
-export async function insertTokens(client: pg.PoolClient, userId: UserId, tokens: readonly NewToken[]) {
+/**
+ * Adds the user's tokens with their metadata (a public id already taken: the 'token' conflict).
+ * `keepExisting`: a token already here, by hash or public id, stays and is skipped (an import).
+ */
+export async function insertTokens(
+  client: pg.PoolClient,
+  userId: UserId,
+  tokens: readonly NewToken[],
+  options: { keepExisting?: boolean } = {},
+) {
   for (const token of tokens) {
     await client.query(
       `INSERT INTO tokens (hash, user_id, kind, created, ttl, expires_at, public_id, last_used, ip, user_agent, session)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)${options.keepExisting ? ' ON CONFLICT DO NOTHING' : ''}`,
       [
         token.hash,
         userId,
