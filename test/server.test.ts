@@ -10,7 +10,7 @@ import { type SmtpSink, startSmtpSink } from './helpers/smtp-sink.js';
 
 const PASSWORD = 'correct horse battery staple';
 
-type Started = { child: ChildProcess; url: string };
+type Started = { child: ChildProcess; url: string; printed: (pattern: RegExp) => Promise<void> };
 
 /** `npm start`'s own entry point (dist/, or the sources when dist/ is stale), as a separate process, so it can be killed with SIGKILL. */
 async function startProcess(env: Record<string, string>): Promise<Started> {
@@ -29,7 +29,18 @@ async function startProcess(env: Record<string, string>): Promise<Started> {
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
   });
-  return { child, url };
+  /** Resolves once the process has printed a line matching `pattern` (already or later). */
+  const printed = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!pattern.test(output)) return;
+        child.stdout?.off('data', check);
+        resolve();
+      };
+      child.stdout?.on('data', check);
+      check();
+    });
+  return { child, url, printed };
 }
 
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
@@ -187,13 +198,16 @@ describe('shutting down', () => {
       DB_FILE: path.join(dir, 'db.json'),
       SMTP_URL: mail.url,
       BCRYPT_ROUNDS: '12',
+      LOG_LEVEL: 'debug',
     });
     try {
       const browser = new FormClient(started.url);
       await browser.get('/');
-      // Cost 12 keeps the sign-up busy in bcrypt for a while after the signal arrives.
+      // Cost 12 keeps the sign-up busy in bcrypt for a while after the signal arrives. The signal
+      // waits for the server's own word that the request arrived: a fixed pause lost the race on a
+      // loaded CI machine, and a request still in flight when the listener closes is never served.
       const signing = browser.post('/signup', { email: 'late@example.com', password: PASSWORD });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await started.printed(/"method":"POST","path":"\/signup","msg":"request received"/);
       const exited = once(started.child, 'exit');
       started.child.kill('SIGTERM');
       const signed = await signing;

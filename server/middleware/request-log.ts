@@ -11,6 +11,9 @@ export function logRequests(log: Logger): Middleware {
   const lines = log.child({}, { redact: { paths: [] } });
   return async function logRequests(ctx, next) {
     const started = performance.now();
+    // At debug level a request is also logged as it arrives, so a request that hangs or is cut
+    // off (a shutdown, a crash) still shows up; at info and above this call does nothing.
+    lines.debug({ method: ctx.method, path: ctx.path }, 'request received');
     try {
       await next();
     } finally {

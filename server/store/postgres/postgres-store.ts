@@ -1,11 +1,5 @@
 import type pg from 'pg';
-import {
-  type FeatureStore,
-  type Store,
-  StoreCorruptError,
-  StoreUnavailableError,
-  type UserRecord,
-} from '../store.js';
+import { type FeatureStore, type Store, StoreCorruptError, StoreUnavailableError } from '../store.js';
 import { createActivity } from './activity.js';
 import { createAdmin } from './admin.js';
 import { createIdentities } from './identities.js';
