@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+
+// @simplewebauthn/server and its ASN.1 libraries are ~0.35 s of start-up CPU (issue 15's
+// start-up profile): loaded on the first passkey ceremony, once, not before every first answer.
+let webauthnLoading: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => {
+  webauthnLoading ??= import('@simplewebauthn/server');
+  return webauthnLoading;
+};
 
 /**
  * Passkeys (WebAuthn) over @simplewebauthn/server 14: the options a browser passes to
@@ -87,7 +91,7 @@ export async function passkeyRegistrationOptions(
     existing: readonly StoredPasskey[];
   }>,
 ): Promise<{ options: PublicKeyCredentialCreationOptionsJSON; challenge: string }> {
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpID,
     userID: Buffer.from(user.userHandle, 'base64url'),
@@ -126,7 +130,7 @@ export async function verifyPasskeyRegistration(
   input: Readonly<{ response: unknown; expectedChallenge: string }>,
 ): Promise<{ verified: true; passkey: StoredPasskey } | PasskeyRefusal> {
   try {
-    const result = await verifyRegistrationResponse({
+    const result = await (await webauthn()).verifyRegistrationResponse({
       response: input.response as RegistrationResponseJSON,
       expectedChallenge: input.expectedChallenge,
       expectedOrigin: rp.origin,
@@ -160,7 +164,7 @@ export async function passkeyAuthenticationOptions(
   rp: PasskeyRelyingParty,
   allow?: readonly StoredPasskey[],
 ): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; challenge: string }> {
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpID,
     userVerification: ALL_USER_VERIFICATION,
     ...(allow
@@ -201,7 +205,7 @@ export async function verifyPasskeyAuthentication(
   input: Readonly<{ response: unknown; expectedChallenge: string; passkey: StoredPasskey }>,
 ): Promise<{ verified: true; counter: number; backedUp: boolean } | PasskeyRefusal> {
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await (await webauthn()).verifyAuthenticationResponse({
       response: input.response as AuthenticationResponseJSON,
       expectedChallenge: input.expectedChallenge,
       expectedOrigin: rp.origin,
