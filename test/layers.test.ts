@@ -76,6 +76,16 @@ test('only server.ts picks implementations (store/lowdb, mail/smtp, mail/outbox,
   }
 });
 
+// Where the project's folders are (views/, the hashing thread's script): a leaf any layer may use,
+// because it knows nothing of any of them (checked below).
+const LEAF_PATHS = 'project-paths.ts';
+
+test('project-paths.ts, which every layer may import, imports only node built-ins', async () => {
+  const specifiers = await importsOf(path.join(serverDir, LEAF_PATHS));
+  assert.ok(specifiers.length > 0);
+  for (const specifier of specifiers) assert.match(specifier, /^node:/, `${LEAF_PATHS} imports ${specifier}`);
+});
+
 test('store/, mail/ and hashing/ import nothing above them', async () => {
   for (const folder of ['store', 'mail', 'hashing']) {
     for (const file of await sourceFiles(path.join(serverDir, folder))) {
@@ -84,6 +94,7 @@ test('store/, mail/ and hashing/ import nothing above them', async () => {
         if (landed === null) continue;
         const allowed =
           landed.startsWith(`${folder}/`) ||
+          landed === LEAF_PATHS ||
           (folder === 'mail' && landed === 'store/store.ts') ||
           (folder === 'hashing' && landed === 'auth/password-hasher.ts');
         assert.ok(allowed, `${relative(file)} imports ${landed}`);
@@ -100,6 +111,7 @@ test('boot/, api/ and middleware/ do not import each other (boot and api may use
         if (landed === null) continue;
         const top = landed.split('/')[0];
         if (top === folder || top === 'middleware' || top === 'auth' || landed === 'deps.ts') continue;
+        if (landed === LEAF_PATHS) continue;
         if (landed === 'store/store.ts' || landed === 'mail/mailer.ts') continue;
         assert.fail(`${relative(file)} imports ${landed}`);
       }

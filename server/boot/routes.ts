@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import koaEjs from '@koa/ejs';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -17,6 +16,7 @@ import { loopbackOnly } from '../middleware/loopback-only.js';
 import { throttlePages } from '../middleware/rate-limit.js';
 import { securityHeaders } from '../middleware/security-headers.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
+import { projectPath } from '../project-paths.js';
 import { accountActivityRoutes } from './account-activity.js';
 import { accountDeleteRoutes } from './account-delete.js';
 import { accountEmailRoutes } from './account-email.js';
@@ -36,7 +36,7 @@ import { signUpRoutes } from './sign-up.js';
 import { twoFactorRoutes } from './two-factor.js';
 import { verifyRoutes } from './verify.js';
 
-const root = (folder: string) => fileURLToPath(new URL(`../../${folder}/`, import.meta.url));
+const root = (folder: string) => `${projectPath(folder)}/`;
 
 /**
  * The HTML pages, one router per flow. Each route reads its form (boot/forms/), calls one function

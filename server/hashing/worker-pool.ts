@@ -1,6 +1,8 @@
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PasswordHasher } from '../auth/password-hasher.js';
+import { projectPath } from '../project-paths.js';
 
 /** A job for the hashing pool: runs in a worker thread (bcrypt-worker.mjs), never on the event loop. */
 export type HashJob =
@@ -23,7 +25,8 @@ export type WorkerPasswordHasher = PasswordHasher & { stats(): HashPoolStats };
  */
 export function createWorkerPasswordHasher(threads = os.availableParallelism()): WorkerPasswordHasher {
   const pool = new Piscina<HashJob, HashResult>({
-    filename: new URL('./bcrypt-worker.mjs', import.meta.url).href,
+    // The script's own file in server/, also when this code runs from the one-file build in dist/.
+    filename: pathToFileURL(projectPath('server', 'hashing', 'bcrypt-worker.mjs')).href,
     // Plain JavaScript needs no loader: not inheriting `--import tsx` saves ~17 MB per thread.
     execArgv: [],
     minThreads: threads,

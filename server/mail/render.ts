@@ -1,9 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
+import { projectPath } from '../project-paths.js';
 import { MAIL_KINDS } from './kinds.js';
 import type { MailKind } from './mailer.js';
 
-const emailViews = fileURLToPath(new URL('../../views/email/', import.meta.url));
+const emailViews = `${projectPath('views', 'email')}/`;
 
 export type RenderedEmail = { subject: string; text: string; html: string };
 
