@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { issuerProblem } from './oidc/issuer.js';
 
 /** The development cookie key: fine on a laptop, refused in production (anyone can forge sessions with it). */

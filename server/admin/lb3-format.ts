@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Reads what a LoopBack 3 app leaves behind into plain rows the importer can take, and nothing

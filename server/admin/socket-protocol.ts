@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The admin socket's wire format, shared by the CLI (socket-client.ts) and the server

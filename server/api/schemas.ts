@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The JSON API's inputs and outputs, once. users.ts validates requests with these schemas and

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listActivity } from '../auth/activity.js';
 import { readForm } from './forms/form.js';
 import { noStore, type PageDeps, requireLogin } from './render.js';

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { deleteAccount } from '../auth/account.js';
 import { setFlash } from '../middleware/flash.js';
 import { endPageSession } from '../middleware/page-session.js';

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { updateProfile } from '../auth/account.js';
 import { resendEmailChange } from '../auth/account-centre.js';
 import type { Authenticated } from '../auth/types.js';

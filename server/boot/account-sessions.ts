@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listSessions, revokeOtherSessions, revokeSession } from '../auth/account-centre.js';
 import { originOf } from '../auth/notices.js';
 import { setFlash } from '../middleware/flash.js';

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { z } from 'zod';
+import * as z from 'zod';
 import { FLASH, setFlash } from '../middleware/flash.js';
 import { readForm } from './forms/form.js';
 import { noStore, type PageDeps, redirectTo } from './render.js';

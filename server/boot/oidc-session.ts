@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PENDING_LINK_SECONDS } from '../auth/identities.js';
 import type { OidcFlow } from '../deps.js';
 

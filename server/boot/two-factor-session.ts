@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the two-factor pages keep in the page session between requests (the signed session

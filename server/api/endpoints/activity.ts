@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listActivity } from '../../auth/activity.js';
 import type { AuthDeps } from '../../auth/types.js';
 import { defineEndpoint } from '../endpoint.js';

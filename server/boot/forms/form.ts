@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthError } from '../../auth/errors.js';
 import { refuse } from '../../middleware/http-error.js';
 

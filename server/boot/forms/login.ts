@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { text } from './form.js';
 
 /** The log-in form on the index page: `email` holds an email or a username. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthError } from '../../auth/errors.js';
 import { fieldErrors, text } from './form.js';
 import { passwordMessages } from './password.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { text } from './form.js';
 
 /** The emailed link's query: `GET /verify?uid=&token=`. */
