@@ -87,6 +87,30 @@ for (const [name, content] of corruptFiles) {
   });
 }
 
+test('a refused record is named in the message: its type and the field that is wrong', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kum-corrupt-'));
+  const file = path.join(dir, 'db.json');
+  const cases: Array<[string, string]> = [
+    [v2(user({ username: 5 })), 'a user has a missing or malformed "username"'],
+    [v2(user({ version: undefined })), 'a user has a missing or malformed "version"'],
+    [v2(user({ created: 'yesterday' })), 'a user has a missing or malformed "created"'],
+    [
+      v2(user({}), '{"hash":"h","userId":1,"kind":"access","created":"2026-01-01T00:00:00.000Z","ttl":60}'),
+      'a token has a missing or malformed "expiresAt"',
+    ],
+    [v2('7'), 'a user is not an object'],
+  ];
+  for (const [content, why] of cases) {
+    await writeFile(file, content);
+    await assert.rejects(createLowdbStore(file), (error: Error) => {
+      assert.ok(error instanceof StoreCorruptError);
+      assert.ok(error.message.includes(`(${why})`), error.message);
+      return true;
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+});
+
 test('a missing file starts an empty store in a folder it creates, and DB_FILE exists at once', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'kum-new-'));
   const file = path.join(dir, 'nested', 'db.json');

@@ -130,16 +130,27 @@ const activityFields: Record<keyof ActivityRecord, FieldCheck> = {
   ),
 };
 
-/** A checker for one record type; the field list is built once, not once per record. */
+/**
+ * A checker for one record type. Its body is written out from the field table once, one line per
+ * field (`if (!checks[3](record["email"]))`), rather than a loop over the table: in a loop every
+ * record's every field goes through the same call and the same computed property read, which V8
+ * cannot specialise (measured at 100k users: ~60 ms for the users alone, ~15 ms written out; issue
+ * 15's start-up profile). The text holds only this file's own field names, as JSON strings.
+ */
 function recordChecker(what: string, fields: Record<string, FieldCheck>): (value: unknown) => string | null {
-  const checks = Object.entries(fields);
+  const names = Object.keys(fields);
+  const checks = Object.values(fields);
+  const lines = names.map(
+    (name, index) => `if (!checks[${index}](record[${JSON.stringify(name)}])) return ${index};`,
+  );
+  const firstBadField = new Function(
+    'checks',
+    `return function firstBadField(record) { ${lines.join(' ')} return -1; };`,
+  )(checks) as (record: Record<string, unknown>) => number;
   return (value) => {
     if (typeof value !== 'object' || value === null) return `a ${what} is not an object`;
-    const record = value as Record<string, unknown>;
-    for (const [field, check] of checks) {
-      if (!check(record[field])) return `a ${what} has a missing or malformed "${field}"`;
-    }
-    return null;
+    const bad = firstBadField(value as Record<string, unknown>);
+    return bad === -1 ? null : `a ${what} has a missing or malformed "${names[bad]}"`;
   };
 }
 
