@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RATE_LIMIT_RULES } from '../../server/middleware/rate-limit.js';
 import { startApp, type TestApp } from '../helpers/app.js';
+import { until } from '../helpers/until.js';
 import { api, errorOf, freshBrowser, logInWith, PASSWORD, seedUser } from './support.js';
 
 // Issue 10.5: nobody can lock another person out. RATE_LIMITS=on, TRUST_PROXY=true so each test
@@ -20,11 +20,7 @@ const address = () => ({ 'x-forwarded-for': `198.18.${Math.floor(next / 250)}.${
 
 /** The mail queue has sent everything it holds (no timing guess: the store says so). */
 async function queueDrained() {
-  for (let round = 0; round < 400; round++) {
-    if ((await app.store.mailQueueStats()).depth === 0) return;
-    await sleep(25);
-  }
-  assert.fail('the mail queue did not drain');
+  await until('the mail queue draining', async () => (await app.store.mailQueueStats()).depth === 0);
 }
 
 describe('the owner is never locked out by others', () => {

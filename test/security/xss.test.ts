@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { type FormClient, pathOf } from '../helpers/browser.js';
+import { until } from '../helpers/until.js';
 import { api, freshBrowser, logInWith, PASSWORD } from './support.js';
 
 // Markup that would run if any view printed it raw: in text, in an attribute ("' quotes), in <title>.
@@ -161,10 +162,10 @@ describe('the dev outbox shows stored mail escaped', () => {
     const browser = await freshBrowser(app);
     assert.equal((await browser.post('/signup', { email: EMAIL, password: PASSWORD })).status, 200);
     let page = await browser.get('/dev/outbox');
-    for (let tries = 0; tries < 300 && !page.html.includes(escaped(EMAIL)); tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('the email in the outbox', async () => {
       page = await browser.get('/dev/outbox');
-    }
+      return page.html.includes(escaped(EMAIL));
+    });
     assert.equal(page.status, 200);
     assertInert(page.html, EMAIL, 'outbox');
   });
