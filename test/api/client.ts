@@ -67,7 +67,7 @@ export const strictLogin = loginResultSchema.extend({ user: strictUser.optional(
 /** The link to `path` in the next mail to `email` (waits for it). */
 export async function linkFrom(app: TestApp, email: string, path: string): Promise<URL> {
   // The next mail with such a link: a notice (a new sign-in, a password change) may come between.
-  const mail = await app.mail.waitFor(email, 10_000, (caught) =>
+  const mail = await app.mail.waitFor(email, 30_000, (caught) =>
     caught.links.some((candidate) => new URL(candidate).pathname === path),
   );
   const link = mail.links.find((candidate) => new URL(candidate).pathname === path);

@@ -179,7 +179,7 @@ describe('issue 14: notification emails', () => {
 
     const other = await freshBrowser(app);
     await other.post('/request-password-reset', { email: 'changed@example.com' });
-    const resetMail = await app.mail.waitFor('changed@example.com', 10_000, subjectIs('Reset your password'));
+    const resetMail = await app.mail.waitFor('changed@example.com', 30_000, subjectIs('Reset your password'));
     const link = resetMail.links.find((candidate) => candidate.includes('/reset-password?'));
     assert.ok(link);
     await other.get(pathOf(link));
@@ -264,11 +264,11 @@ describe('issue 14: /account/email', () => {
       subjectIs('Your email address is being changed'),
     );
     assert.ok(notice.links.some((link) => new URL(link).pathname === '/account/email/cancel'));
-    await app.mail.waitFor('new@example.com', 10_000, subjectIs('Confirm your new email address'));
+    await app.mail.waitFor('new@example.com', 30_000, subjectIs('Confirm your new email address'));
 
     assert.equal((await browser.post('/account/email/resend', {}, FIREFOX)).status, 303);
     assert.match(await flashAfter(browser, '/account/email'), /new confirmation link/);
-    await app.mail.waitFor('new@example.com', 10_000, subjectIs('Confirm your new email address'));
+    await app.mail.waitFor('new@example.com', 30_000, subjectIs('Confirm your new email address'));
 
     assert.equal((await browser.post('/account/email/cancel-change', {}, FIREFOX)).status, 303);
     assert.match(await flashAfter(browser, '/account/email'), /Email change cancelled/);
@@ -363,7 +363,7 @@ describe('issue 14: /account/delete and DELETE /api/users/:id', () => {
       [['password', 'Firefox on Linux']],
     );
     assert.equal((await other.get('/home', SAFARI)).status, 303, 'every session ended');
-    const mail = await app.mail.waitFor('leaving@example.com', 10_000, subjectIs('Your account was deleted'));
+    const mail = await app.mail.waitFor('leaving@example.com', 30_000, subjectIs('Your account was deleted'));
     assert.match(mail.text, /Firefox on Linux/);
     assert.match(mail.text, /If it was not you/);
     assertNoLoginLink(mail);
@@ -395,7 +395,7 @@ describe('issue 14: /account/delete and DELETE /api/users/:id', () => {
       { authorization: token },
     );
     assert.equal(gone.status, 200, gone.text);
-    await app.mail.waitFor('apileaving@example.com', 10_000, subjectIs('Your account was deleted'));
+    await app.mail.waitFor('apileaving@example.com', 30_000, subjectIs('Your account was deleted'));
     assert.equal((await api(app, 'GET', '/api/users/me', undefined, { authorization: token })).status, 401);
   });
 });

@@ -44,7 +44,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     refuse: false,
     refuseCode: 451,
     delayMs: 0,
-    waitFor(to, timeoutMs = 10_000, match = () => true) {
+    waitFor(to, timeoutMs = 30_000, match = () => true) {
       const wanted = to.toLowerCase();
       const ready = mails.find((mail) => mail.to === wanted && !claimed.has(mail) && match(mail));
       if (ready) {

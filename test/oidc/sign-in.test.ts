@@ -382,7 +382,7 @@ describe('/account/connections (issue 16.3)', () => {
     await browser.get('/account/connections');
     assert.equal((await browser.post('/request-password-reset', { email: kim.email! })).status, 200);
     // The reset mail itself: issue 14's "a new sign-in" for the provider sign-in may come first.
-    const mail = await app.mail.waitFor(kim.email!, 10_000, (caught) =>
+    const mail = await app.mail.waitFor(kim.email!, 30_000, (caught) =>
       caught.links.some((candidate) => candidate.includes('/reset-password?access_token=')),
     );
     const link = mail.links.find((candidate) => candidate.includes('/reset-password?access_token='))!;

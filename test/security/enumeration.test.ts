@@ -92,7 +92,7 @@ describe('no account enumeration', () => {
       app.mail.refuse = false;
     }
     // The answer never waited for SMTP: the queue delivers after the outage.
-    const mail = await app.mail.waitFor('known@example.com', 15_000);
+    const mail = await app.mail.waitFor('known@example.com', 30_000);
     assert.match(mail.text, /reset-password\?access_token=/);
   });
 

@@ -119,7 +119,7 @@ describe('logs never hold a secret', () => {
     await waitUntil(() => log.text().includes('mail delivery failed'));
     mail.refuse = false;
     const reset = (
-      await mail.waitFor('logged@example.com', 15_000, (caught) =>
+      await mail.waitFor('logged@example.com', 30_000, (caught) =>
         caught.links.some((link) => link.includes('/reset-password?')),
       )
     ).links.find((link) => link.includes('/reset-password?'))!;
@@ -181,7 +181,7 @@ describe('logs never hold a secret', () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000) {
+async function waitUntil(condition: () => boolean, timeoutMs = 30_000) {
   const started = Date.now();
   while (!condition()) {
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');

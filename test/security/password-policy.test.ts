@@ -186,7 +186,7 @@ describe('the policy on every form and API route that sets a password', () => {
     await browser.open('/');
     await browser.post('/request-password-reset', { email: 'changing@example.com' });
     const link = (
-      await app.mail.waitFor('changing@example.com', 10_000, (caught) =>
+      await app.mail.waitFor('changing@example.com', 30_000, (caught) =>
         caught.links.some((candidate) => candidate.includes('/reset-password?')),
       )
     ).links.find((candidate) => candidate.includes('/reset-password?'))!;

@@ -146,7 +146,7 @@ describe('sessions and cookies over http://', () => {
     await logInWith(phone, 'resetter@example.com', PASSWORD);
     const browser = await freshBrowser(app);
     await browser.post('/request-password-reset', { email: 'resetter@example.com' });
-    const mail = await app.mail.waitFor('resetter@example.com', 10_000, (caught) =>
+    const mail = await app.mail.waitFor('resetter@example.com', 30_000, (caught) =>
       caught.links.some((candidate) => candidate.includes('/reset-password?')),
     );
     const link = mail.links.find((candidate) => candidate.includes('/reset-password?'))!;
