@@ -44,7 +44,9 @@ await esbuild.build({
   target: 'node20',
   external,
   // Packages written as CommonJS call require() for Node's built-ins; an ES module has none.
-  banner: { js: "import { createRequire as createRequireForBundle } from 'node:module';\nconst require = createRequireForBundle(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as createRequireForBundle } from 'node:module';\nconst require = createRequireForBundle(import.meta.url);",
+  },
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -16,7 +16,9 @@ export function createSmtpMailer(
   // nodemailer is ~0.1 s of start-up CPU (issue 15's profile): loaded with the first message.
   let transport: Promise<Transporter> | undefined;
   const connected = () => {
-    transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(url.href));
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(url.href),
+    );
     return transport;
   };
   return {
