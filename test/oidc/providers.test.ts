@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createOidcProviders } from '../../server/oidc/providers.js';
@@ -12,7 +13,25 @@ function keptLog() {
   return { lines, log: { warn: at('warn'), info: at('info'), error: at('error') } };
 }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
+/**
+ * Stands on a down provider's port: takes each connection and cuts it at once, so discovery fails
+ * as it would against a dead host, and counts the connections, so a test can tell how many
+ * discovery tries were made instead of guessing from a pause.
+ */
+async function cutEveryConnection(port: number) {
+  let connections = 0;
+  const server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until(check: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -22,6 +41,7 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
 
 test('a provider down at start: logged once however many retries, retried, and said when it is back', async () => {
   const provider = await createOidcProvider({ accounts: [] });
+  const down = await cutEveryConnection(provider.port);
   const { lines, log } = keptLog();
   const providers = createOidcProviders([{ ...provider.entry('idp', 'IdP') }], {
     appUrl: 'http://localhost:3999',
@@ -34,7 +54,9 @@ test('a provider down at start: logged once however many retries, retried, and s
   try {
     assert.equal(providers.find('idp')?.status, 'pending');
     await until(() => providers.find('idp')?.status === 'unavailable');
-    await sleep(200); // several background retries
+    // Several background retries (the first discovery's two tries, then one per retry), counted:
+    // a fixed pause could end on a loaded machine before any retry, and test nothing.
+    await until(() => down.connections() >= 5);
     const warnings = lines.filter((line) => line.level === 'warn');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!.message, /did not answer discovery/);
@@ -45,6 +67,7 @@ test('a provider down at start: logged once however many retries, retried, and s
     );
     assert.deepEqual(await providers.begin('idp'), { ok: false, code: 'OIDC_PROVIDER_UNAVAILABLE' });
 
+    await down.close();
     await provider.start();
     await until(() => providers.find('idp')?.status === 'ready');
     assert.ok(lines.some((line) => line.level === 'info' && /answers again/.test(line.message)));
@@ -53,6 +76,7 @@ test('a provider down at start: logged once however many retries, retried, and s
     assert.deepEqual(await providers.begin('nope'), { ok: false, code: 'OIDC_WRONG_PROVIDER' });
   } finally {
     providers.close();
+    await down.close();
     await provider.stop();
   }
 });
