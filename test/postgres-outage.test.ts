@@ -21,7 +21,7 @@ async function timed<T>(work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function until(what: string, check: () => Promise<boolean>, withinMs = 15_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean>, withinMs = 30_000): Promise<void> {
   const deadline = Date.now() + withinMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms`);

@@ -20,7 +20,7 @@ export class Mailbox {
   }
 
   /** Waits for the next unread email to `to` (mail goes out through a queue, so it may lag the page). */
-  async next(to: string, timeoutMs = 10_000): Promise<Mail> {
+  async next(to: string, timeoutMs = 30_000): Promise<Mail> {
     const key = to.toLowerCase();
     const position = this.read.get(key) ?? 0;
     const deadline = Date.now() + timeoutMs;
@@ -41,7 +41,7 @@ export class Mailbox {
    * Waits for the next unread email to `to` with this subject, passing over (and so reading) the
    * ones before it: a notice (a new sign-in, a password change) may arrive between two others.
    */
-  async nextWith(to: string, subject: string, timeoutMs = 10_000): Promise<Mail> {
+  async nextWith(to: string, subject: string, timeoutMs = 30_000): Promise<Mail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const mail = await this.next(to, Math.max(1, deadline - Date.now()));
