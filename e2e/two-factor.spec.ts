@@ -19,6 +19,9 @@ test('turn on two-factor with the shown secret, log out, log in with password an
   mailbox,
   checkPage,
 }) => {
+  // Up to 30 s of it is real time spent waiting for the next code (below), on top of everything a
+  // loaded CI machine does slowly: the default 60 s could run out with nothing wrong.
+  test.slow();
   const person = { email: uniqueEmail('totp'), password: newPassword() };
   await signUp(page, person);
   await verifyFromEmail(page, mailbox, person);
