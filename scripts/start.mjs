@@ -6,16 +6,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import v8 from 'node:v8';
-
-// V8 lets the old generation grow to up to 4× what survived the last full collection before it
-// collects again. Under load, garbage promoted from short-lived requests fills that room: at 100k
-// users (~100 MB live) the peak RSS reached ~700 MB with nothing retained (issue 15; bench/RESULTS.md).
-// 1.5× keeps the peak near 1.5× the live heap; the heap still grows as far as the data needs (this
-// is no cap), and the bench measured no loss of throughput. An operator's own setting wins.
-const HEAP_GROWTH = '--heap-growing-percent';
-if (![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) => flag.includes(HEAP_GROWTH)))
-  v8.setFlagsFromString(`${HEAP_GROWTH}=50`);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = path.join(root, 'dist', 'server.js');
