@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener } from 'node:http';
 import Koa from 'koa';
 import { createApiApp } from './api/api-app.js';
 import { serveExplorer } from './api/explorer.js';
+import { HEALTH_PATH } from './api/health.js';
 import { authDepsOf } from './auth-deps.js';
 import { createPagesApp } from './boot/routes.js';
 import type { Deps } from './deps.js';
@@ -40,7 +41,8 @@ export function requestPath(req: IncomingMessage): string {
  * either spends the same budgets. An API request goes straight to the API app, which logs it and
  * sets the API's own security headers (issue 15: a second Koa context and helmet's page headers
  * cost a third of /api/users/me's time); everything else goes through the site app here (the
- * request log, the pages' security headers, the explorer) to the pages.
+ * request log, the pages' security headers, the explorer) to the pages. /healthz goes to the API
+ * app too (api/health.ts says why).
  * Never listens, never reads process.env.
  */
 export function createApp(deps: Deps): RequestListener {
@@ -64,5 +66,8 @@ export function createApp(deps: Deps): RequestListener {
     await pages(ctx.req, ctx.res);
   });
   const rest = site.callback();
-  return (req, res) => (API_MOUNT.test(requestPath(req)) ? api : rest)(req, res);
+  return (req, res) => {
+    const path = requestPath(req);
+    return (API_MOUNT.test(path) || HEALTH_PATH.test(path) ? api : rest)(req, res);
+  };
 }

@@ -507,7 +507,15 @@ describe('pages: the flows a person walks', () => {
   test('/healthz answers ok (the database too) and unknown pages are a 404 page', async () => {
     const health = await fetch(`${app.url}/healthz`);
     assert.equal(health.status, 200);
+    assert.equal(health.headers.get('cache-control'), 'no-store');
+    assert.equal(health.headers.get('set-cookie'), null, 'a probe gets no session');
     assert.deepEqual(await health.json(), { status: 'ok', database: 'ok' });
+    const head = await fetch(`${app.url}/healthz`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    const posted = await fetch(`${app.url}/healthz`, { method: 'POST' });
+    assert.equal(posted.status, 405);
+    assert.match(posted.headers.get('allow') ?? '', /GET/);
+    assert.equal(((await posted.json()) as { error: { statusCode: number } }).error.statusCode, 405);
     const missing = await fetch(`${app.url}/no-such-page`);
     assert.equal(missing.status, 404);
     assert.match(await missing.text(), /Page not found/);

@@ -11,6 +11,7 @@ import type { Limiter } from '../middleware/rate-limit.js';
 import { logRequests } from '../middleware/request-log.js';
 import { markSecureCookies, pageSessionCookie } from '../middleware/session.js';
 import { answerUnsupportedMethods } from '../middleware/unsupported-methods.js';
+import { healthRoutes } from './health.js';
 import { presentAuthError } from './present-error.js';
 import { createApiRouter } from './router.js';
 
@@ -44,6 +45,9 @@ export function createApiApp(deps: Deps, auth: AuthDeps, limiter: Limiter | null
       usesSession: (ctx) => ['session', 'cookie'].includes(authOf(ctx)?.transport ?? ''),
     }),
   );
+  const health = healthRoutes(deps);
+  app.use(health.routes());
+  app.use(answerUnsupportedMethods(health));
   const router = createApiRouter(auth, limiter);
   app.use(router.routes());
   app.use(answerUnsupportedMethods(router));

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
-import { noStore, type PageDeps, redirectTo } from './render.js';
+import { type PageDeps, redirectTo } from './render.js';
 
-/** Health check and GETs of form-only paths (the dev outbox is in dev-outbox.ts). */
-export function utilityRoutes({ deps }: PageDeps): Router {
+/** GETs of form-only paths (the dev outbox is in dev-outbox.ts; /healthz in api/health.ts). */
+export function utilityRoutes(_page: PageDeps): Router {
   const router = new Router();
 
   // A reload of a form's answer page (or a bookmarked one) asks for these with GET: go back to the forms.
@@ -16,19 +16,6 @@ export function utilityRoutes({ deps }: PageDeps): Router {
   ]) {
     router.get(formOnly, (ctx) => redirectTo(ctx, '/'));
   }
-
-  // For a load balancer: 200 while the database answers, 503 (with Retry-After) while it does not,
-  // so traffic goes to instances that can serve it; never a hang (the probe is bounded).
-  router.get('/healthz', async (ctx) => {
-    noStore(ctx);
-    if (!deps.databaseAnswers || (await deps.databaseAnswers())) {
-      ctx.body = { status: 'ok', database: 'ok' };
-      return;
-    }
-    ctx.status = 503;
-    ctx.set('Retry-After', '5');
-    ctx.body = { status: 'unavailable', database: 'down' };
-  });
 
   return router;
 }
