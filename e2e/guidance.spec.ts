@@ -51,10 +51,10 @@ for (const size of sizes) {
       const password = card.getByLabel('Password', { exact: true });
       await expect(password).toHaveAttribute('aria-invalid', 'true');
       await expect(password).toHaveAttribute('aria-describedby', /signup-password-error/);
-      await checkPage(`error-summary-signup-${size.name}`);
-
+      // Before checkPage, which shoots both sizes and leaves the page at desktop size.
       await summary.getByRole('link').click();
       await expect(password).toBeFocused();
+      await checkPage(`error-summary-signup-${size.name}`);
     });
 
     test('a failed log-in focuses its message inside the card', async ({ page }) => {

@@ -11,10 +11,16 @@ export type FeatureCounts = { passkeys: number; identities: number; activity: nu
 
 const CHUNK = 1000;
 
+/** `rows` in slices of a thousand: one statement each, as db-copy.ts writes the accounts too. */
+export function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < rows.length; index += CHUNK) out.push(rows.slice(index, index + CHUNK));
+  return out;
+}
+
 async function inChunks<T>(rows: readonly T[], write: (part: T[]) => Promise<number>): Promise<number> {
   let written = 0;
-  for (let index = 0; index < rows.length; index += CHUNK)
-    written += await write(rows.slice(index, index + CHUNK));
+  for (const part of chunks(rows)) written += await write(part);
   return written;
 }
 

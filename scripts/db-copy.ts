@@ -14,9 +14,7 @@ import { emailKey, usernameKey } from '../server/auth/canonical.js';
 import { readSnapshot } from '../server/store/lowdb/snapshot.js';
 import { createLowdbStore } from '../server/store/lowdb.js';
 import { createPostgresStore } from '../server/store/postgres/postgres-store.js';
-import { copyFeatures, type FeatureCounts } from './db-copy-features.js';
-
-const CHUNK = 1000;
+import { chunks, copyFeatures, type FeatureCounts } from './db-copy-features.js';
 
 export type CopyResult = {
   users: number;
@@ -29,12 +27,6 @@ const keys = {
   emailKey: (email: string) => emailKey(email) ?? email.normalize('NFC').toLowerCase(),
   usernameKey: (username: string) => usernameKey(username) ?? username.normalize('NFC').toLowerCase(),
 };
-
-function chunks<T>(rows: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < rows.length; index += CHUNK) out.push(rows.slice(index, index + CHUNK));
-  return out;
-}
 
 /** The copy itself; `now` decides which tokens are still live. */
 export async function copyLowdbToPostgres(

@@ -10,9 +10,6 @@ import { createLimiter } from './middleware/rate-limit.js';
 import { logRequests } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 
-// Kept in its own file so the admin CLI builds the domain's deps without loading the web apps.
-export { authDepsOf };
-
 // The API's mount point, matched case-blind as @koa/router matches its routes: `/API/users/login`
 // is the API's, with the API's body, CSRF and error rules, never a page's.
 const API_MOUNT = /^\/api(?:\/|$)/i;

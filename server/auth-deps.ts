@@ -1,7 +1,10 @@
 import type { AuthDeps } from './auth/types.js';
 import type { Deps } from './deps.js';
 
-/** The part of Deps the domain sees. */
+/**
+ * The part of Deps the domain sees. A file of its own, so the admin CLI builds the domain's deps
+ * without loading the web apps.
+ */
 export function authDepsOf(deps: Deps): AuthDeps {
   const { config } = deps;
   return {

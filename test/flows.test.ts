@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type TestApp } from './helpers/app.js';
 import { FormClient, pathOf } from './helpers/browser.js';
-import { until } from './helpers/until.js';
+import { mailQueueEmpty } from './helpers/until.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -246,8 +246,7 @@ describe('pages: the flows a person walks', () => {
     assert.match(asked.html, /Check your email for further instructions/);
     // The queue empty, not one store round trip: an email queued by the request is delivered
     // after the answer, so only then would its absence below mean it was never sent.
-    const { store } = app.server.deps;
-    await until('the mail queue empty', async () => (await store.mailQueueStats()).depth === 0);
+    await mailQueueEmpty(app.server.deps.store);
     assert.equal(app.mail.mails.filter((mail) => mail.to === 'ghost@example.com').length, 0);
     assert.ok(app.mail.mails.length >= before);
   });

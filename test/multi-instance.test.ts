@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { ApiClient, PASSWORD } from './api/client.js';
 import { FormClient } from './helpers/browser.js';
 import { type PostgresServer, type TestDatabase, usePostgres } from './helpers/postgres.js';
 import { type SmtpSink, startSmtpSink } from './helpers/smtp-sink.js';
+import { until } from './helpers/until.js';
 import { type ServerProcess, startServerProcess, stopServerProcess } from './store/server-process.js';
 
 // Issue 12.2-12.3: three real app processes (`npm start`'s entry) on one PostgreSQL database and
@@ -12,7 +14,6 @@ import { type ServerProcess, startServerProcess, stopServerProcess } from './sto
 // the others see on the very next request: accounts, tokens, log-outs, the limiter's counts, the
 // page session, and the mail queue (each email sent once; a dead instance's claims taken over).
 
-const PASSWORD = 'correct horse battery staple';
 const SESSION_KEYS = 'multi-instance-test-key-one,multi-instance-test-key-two';
 /** Short, so the test sees a dead instance's claims taken over; still far above a loopback send. */
 const CLAIM_SECONDS = 5;
@@ -30,28 +31,17 @@ const nextAddress = () => {
   return `10.${(addressCount >> 8) & 255}.${addressCount & 255}.7`;
 };
 
-type Answer = { status: number; headers: Headers; json: unknown; text: string };
-
-async function call(
+/** ApiClient's request to one instance, from the next address. */
+const call = (
   instance: ServerProcess,
   method: string,
   path: string,
-  options: { body?: unknown; token?: string; address?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = { 'x-forwarded-for': options.address ?? nextAddress() };
-  if (options.token) headers.authorization = options.token;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(new URL(path, instance.url), {
-    method,
-    headers,
-    redirect: 'manual',
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  options: { body?: unknown; token?: string } = {},
+) =>
+  new ApiClient(instance.url).request(method, path, {
+    ...options,
+    headers: { 'x-forwarded-for': nextAddress() },
   });
-  const text = await response.text();
-  let json: unknown = null;
-  if (response.headers.get('content-type')?.includes('json') && text) json = JSON.parse(text);
-  return { status: response.status, headers: response.headers, json, text };
-}
 
 const signUp = (instance: ServerProcess, email: string) =>
   call(instance, 'POST', '/api/users', { body: { email, password: PASSWORD } });
@@ -77,14 +67,6 @@ async function startInstance(): Promise<ServerProcess> {
     return port !== undefined;
   });
   return { ...started, url: `http://127.0.0.1:${port}` };
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, withinMs = 20_000) {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${withinMs} ms`);
-    await sleep(100);
-  }
 }
 
 const mailsTo = (email: string) => mail.mails.filter((caught) => caught.to === email).length;

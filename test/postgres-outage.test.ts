@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { ApiClient, logInToken, PASSWORD, signUpVerified } from './api/client.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser.js';
 import { startThrowawayPostgres, type TestDatabase, type ThrowawayPostgres } from './helpers/postgres.js';
+import { until } from './helpers/until.js';
 
 // The database going away under a running app (issue 12.1): every request is answered at once with
 // a 503 and Retry-After (never a hang, never a 500), /healthz says so, and the app serves again
@@ -19,14 +19,6 @@ async function timed<T>(work: () => Promise<T>): Promise<T> {
   const result = await work();
   assert.ok(Date.now() - started < PROMPT_MS, `answered after ${Date.now() - started} ms`);
   return result;
-}
-
-async function until(what: string, check: () => Promise<boolean>, withinMs = 30_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms`);
-    await sleep(100);
-  }
 }
 
 describe('PostgreSQL going away while the app runs', () => {

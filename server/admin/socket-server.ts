@@ -1,6 +1,6 @@
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { authDepsOf } from '../app.js';
+import { authDepsOf } from '../auth-deps.js';
 import type { Deps } from '../deps.js';
 import { parseAdminArgs } from './cli-args.js';
 import { CommandFailed, runCommand } from './commands.js';

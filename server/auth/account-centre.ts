@@ -6,10 +6,10 @@ import {
   type UserId,
   type UserRecord,
 } from '../store/store.js';
+import { addNewAddressMail } from './account.js';
 import { recordActivity } from './activity.js';
 import { commit } from './commit.js';
 import { deviceName } from './devices.js';
-import { linkToken, newMail, signInLink } from './outgoing-mail.js';
 
 export { type ClientInfo, newTokenId, sessionMetadata } from './devices.js';
 
@@ -120,18 +120,14 @@ export async function revokeOtherSessions(
  */
 export async function resendEmailChange(deps: AuthDeps, user: UserRecord): Promise<boolean> {
   if (!user.pendingEmail || !user.pendingEmailKey) return false;
-  const owner = await deps.store.findUserByEmailKey(user.pendingEmailKey);
   const mail: NewMail[] = [];
   const issue: NewToken[] = [];
-  if (owner && owner.id !== user.id) {
-    mail.push(newMail(deps, 'email-taken-notice', owner.email, { link: signInLink(deps.settings) }));
-  } else {
-    const confirm = linkToken(deps, user.id, 'email-confirm');
-    issue.push(confirm.token);
-    mail.push(
-      newMail(deps, 'email-confirm', user.pendingEmail, { link: confirm.link, token: confirm.token }),
-    );
-  }
+  await addNewAddressMail(
+    deps,
+    user.id,
+    { email: user.pendingEmail, emailKey: user.pendingEmailKey },
+    { issue, mail },
+  );
   // The version guard: a change confirmed or cancelled meanwhile must not get a new link.
   try {
     await commit(

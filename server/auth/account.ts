@@ -40,6 +40,27 @@ export async function requireReauthentication(
 }
 
 /**
+ * What goes out for a pending address: its confirmation link, or, when another account holds the
+ * address, a notice to that account's owner instead, so no answer says whether it is taken. Adds
+ * to `into` (the write's tokens and mail); the asking (updateProfile) and the resend share it.
+ */
+export async function addNewAddressMail(
+  deps: AuthDeps,
+  userId: UserId,
+  address: { email: string; emailKey: string },
+  into: { issue: NewToken[]; mail: NewMail[] },
+): Promise<void> {
+  const owner = await deps.store.findUserByEmailKey(address.emailKey);
+  if (owner && owner.id !== userId) {
+    into.mail.push(newMail(deps, 'email-taken-notice', owner.email, { link: signInLink(deps.settings) }));
+    return;
+  }
+  const confirm = linkToken(deps, userId, 'email-confirm');
+  into.issue.push(confirm.token);
+  into.mail.push(newMail(deps, 'email-confirm', address.email, { link: confirm.link, token: confirm.token }));
+}
+
+/**
  * Changes the username and/or starts an email change. A new email stays pending (the old one
  * keeps working for login and reset) until the link sent to it is followed; the old address is
  * told at once, with a link that cancels the change. The answer never depends on whether someone
@@ -71,14 +92,7 @@ export async function updateProfile(
   const mail: NewMail[] = [];
   if (email && emailChanges) {
     change.pendingEmail = { email: email.address, emailKey: email.key };
-    const owner = await deps.store.findUserByEmailKey(email.key);
-    if (owner && owner.id !== user.id) {
-      mail.push(newMail(deps, 'email-taken-notice', owner.email, { link: signInLink(deps.settings) }));
-    } else {
-      const confirm = linkToken(deps, user.id, 'email-confirm');
-      issue.push(confirm.token);
-      mail.push(newMail(deps, 'email-confirm', email.address, { link: confirm.link, token: confirm.token }));
-    }
+    await addNewAddressMail(deps, user.id, change.pendingEmail, { issue, mail });
     const cancel = linkToken(deps, user.id, 'email-cancel');
     issue.push(cancel.token);
     mail.push(

@@ -15,6 +15,15 @@ function linksIn(text: string): string[] {
  * flow can be tried with no mail server. Never used with NODE_ENV=production (config refuses it).
  */
 export function createOutboxMailer(folder: string): Mailer & Outbox {
+  // The messages this mailer wrote (the folder may hold other files, and `.…tmp` ones mid-write);
+  // none before the first message creates the folder.
+  const storedMessages = async (): Promise<string[]> => {
+    try {
+      return (await readdir(folder)).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+    } catch {
+      return [];
+    }
+  };
   return {
     async send(email) {
       const created = new Date().toISOString();
@@ -28,28 +37,11 @@ export function createOutboxMailer(folder: string): Mailer & Outbox {
     },
     async close() {},
     async clear() {
-      let names: string[];
-      try {
-        names = await readdir(folder);
-      } catch {
-        return;
-      }
-      // Only the messages this mailer wrote: the folder may sit beside other files.
-      const stored = names.filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+      const stored = await storedMessages();
       await Promise.all(stored.map((name) => rm(path.join(folder, name), { force: true })));
     },
     async list() {
-      let names: string[];
-      try {
-        names = await readdir(folder);
-      } catch {
-        return [];
-      }
-      const newest = names
-        .filter((name) => name.endsWith('.json') && !name.startsWith('.'))
-        .sort()
-        .reverse()
-        .slice(0, SHOWN_AT_MOST);
+      const newest = (await storedMessages()).sort().reverse().slice(0, SHOWN_AT_MOST);
       const messages = await Promise.all(
         newest.map(async (name) => {
           try {

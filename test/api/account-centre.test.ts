@@ -149,11 +149,7 @@ describe('issue 14: API events in the log, and their notices', () => {
     assert.equal(log.find((entry) => entry.type === 'password-changed')?.device, 'Firefox on Linux');
     assert.equal(log.find((entry) => entry.type === 'session-revoked')?.detail.session, target.id);
 
-    const notice = await app.mail.waitFor(
-      'events@example.com',
-      10_000,
-      (mail) => mail.subject === 'Your password was changed',
-    );
+    const notice = await app.mail.waitForSubject('events@example.com', 'Your password was changed');
     assert.match(notice.text, /Firefox on Linux/);
     assert.equal((await api.post('/api/users/logout', { token })).status, 204);
     assert.equal((await api.get('/api/users/me', { token })).status, 401);

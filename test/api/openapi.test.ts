@@ -6,7 +6,7 @@ import { apiEndpoints } from '../../server/api/endpoints/index.js';
 import { buildOpenApiDocument, openApiPath } from '../../server/api/openapi.js';
 import { createApiRouter } from '../../server/api/router.js';
 import { changePasswordBody, createUserBody, loginBody, userSchema } from '../../server/api/schemas.js';
-import { authDepsOf } from '../../server/app.js';
+import { authDepsOf } from '../../server/auth-deps.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 
 let app: TestApp;

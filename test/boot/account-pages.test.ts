@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { authDepsOf } from '../../server/app.js';
 import { listActivity } from '../../server/auth/activity.js';
 import { emailKey } from '../../server/auth/canonical.js';
+import { authDepsOf } from '../../server/auth-deps.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { FormClient, pathOf } from '../helpers/browser.js';
 import type { CaughtMail } from '../helpers/smtp-sink.js';
@@ -37,8 +37,6 @@ async function loggedIn(email: string, headers: Record<string, string> = FIREFOX
   assert.equal(login.location, '/home');
   return client;
 }
-
-const subjectIs = (subject: string) => (mail: CaughtMail) => mail.subject === subject;
 
 /** The flash the next rendered page shows. */
 async function flashAfter(browser: FormClient, path: string, headers: Record<string, string> = FIREFOX) {
@@ -131,11 +129,7 @@ describe('issue 14: notification emails', () => {
   test('a sign-in from a browser without the device cookie emails the owner once; the same browser again does not', async () => {
     await seedUser(app, 'newdevice@example.com');
     const browser = await loggedIn('newdevice@example.com', FIREFOX);
-    const notice = await app.mail.waitFor(
-      'newdevice@example.com',
-      10_000,
-      subjectIs('A new sign-in to your account'),
-    );
+    const notice = await app.mail.waitForSubject('newdevice@example.com', 'A new sign-in to your account');
     assert.match(notice.text, /Firefox on Linux/);
     assert.match(notice.text, /127\.0\.0\.1/);
     assert.match(notice.text, /\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
@@ -147,11 +141,7 @@ describe('issue 14: notification emails', () => {
     assert.equal((await browser.post('/logout', {}, FIREFOX)).status, 303);
     await loggedIn('newdevice@example.com', FIREFOX, browser);
     await loggedIn('newdevice@example.com', SAFARI);
-    const second = await app.mail.waitFor(
-      'newdevice@example.com',
-      10_000,
-      subjectIs('A new sign-in to your account'),
-    );
+    const second = await app.mail.waitForSubject('newdevice@example.com', 'A new sign-in to your account');
     assert.match(second.text, /Mobile Safari on iOS/, 'the known browser signed in quietly in between');
   });
 
@@ -167,11 +157,7 @@ describe('issue 14: notification emails', () => {
     );
     assert.equal(changed.status, 200, changed.html);
     assert.match(changed.html, /Password changed/);
-    const notice = await app.mail.waitFor(
-      'changed@example.com',
-      10_000,
-      subjectIs('Your password was changed'),
-    );
+    const notice = await app.mail.waitForSubject('changed@example.com', 'Your password was changed');
     assert.match(notice.text, /was changed\./);
     assert.match(notice.text, /Firefox on Linux/);
     assert.match(notice.text, /If it was not you, reset your password/);
@@ -179,7 +165,7 @@ describe('issue 14: notification emails', () => {
 
     const other = await freshBrowser(app);
     await other.post('/request-password-reset', { email: 'changed@example.com' });
-    const resetMail = await app.mail.waitFor('changed@example.com', 30_000, subjectIs('Reset your password'));
+    const resetMail = await app.mail.waitForSubject('changed@example.com', 'Reset your password');
     const link = resetMail.links.find((candidate) => candidate.includes('/reset-password?'));
     assert.ok(link);
     await other.get(pathOf(link));
@@ -190,11 +176,7 @@ describe('issue 14: notification emails', () => {
       confirmation: resetPassword,
     });
     assert.equal(reset.status, 200, reset.html);
-    const resetNotice = await app.mail.waitFor(
-      'changed@example.com',
-      10_000,
-      subjectIs('Your password was changed'),
-    );
+    const resetNotice = await app.mail.waitForSubject('changed@example.com', 'Your password was changed');
     assert.match(resetNotice.text, /reset through an emailed link/);
     assertNoLoginLink(resetNotice);
     const types = await activityTypes('changed@example.com');
@@ -258,17 +240,13 @@ describe('issue 14: /account/email', () => {
     assert.match(page.html, /Waiting for confirmation/);
     assert.match(page.html, /Resend the link/);
     assert.match(page.html, /Cancel the change/);
-    const notice = await app.mail.waitFor(
-      'old@example.com',
-      10_000,
-      subjectIs('Your email address is being changed'),
-    );
+    const notice = await app.mail.waitForSubject('old@example.com', 'Your email address is being changed');
     assert.ok(notice.links.some((link) => new URL(link).pathname === '/account/email/cancel'));
-    await app.mail.waitFor('new@example.com', 30_000, subjectIs('Confirm your new email address'));
+    await app.mail.waitForSubject('new@example.com', 'Confirm your new email address');
 
     assert.equal((await browser.post('/account/email/resend', {}, FIREFOX)).status, 303);
     assert.match(await flashAfter(browser, '/account/email'), /new confirmation link/);
-    await app.mail.waitFor('new@example.com', 30_000, subjectIs('Confirm your new email address'));
+    await app.mail.waitForSubject('new@example.com', 'Confirm your new email address');
 
     assert.equal((await browser.post('/account/email/cancel-change', {}, FIREFOX)).status, 303);
     assert.match(await flashAfter(browser, '/account/email'), /Email change cancelled/);
@@ -283,18 +261,10 @@ describe('issue 14: /account/email', () => {
     const browser = await loggedIn('before@example.com');
     await browser.get('/account/email', FIREFOX);
     await browser.post('/account/email', { email: 'after@example.com', currentPassword: PASSWORD }, FIREFOX);
-    const notice = await app.mail.waitFor(
-      'before@example.com',
-      10_000,
-      subjectIs('Your email address is being changed'),
-    );
+    const notice = await app.mail.waitForSubject('before@example.com', 'Your email address is being changed');
     const cancel = notice.links.find((link) => link.includes('/account/email/cancel?'));
     assert.ok(cancel);
-    const confirm = await app.mail.waitFor(
-      'after@example.com',
-      10_000,
-      subjectIs('Confirm your new email address'),
-    );
+    const confirm = await app.mail.waitForSubject('after@example.com', 'Confirm your new email address');
     const link = confirm.links.find((candidate) => candidate.includes('/verify?'));
     assert.ok(link);
     await browser.get(pathOf(link), FIREFOX);
@@ -329,10 +299,9 @@ describe('issue 14: /account/email', () => {
     );
     assert.equal(asked.status, 303);
     assert.match(await flashAfter(browser, '/account/email'), /Check holder@example.com for a link/);
-    await app.mail.waitFor(
+    await app.mail.waitForSubject(
       'holder@example.com',
-      10_000,
-      subjectIs('Someone tried to move an account to your email address'),
+      'Someone tried to move an account to your email address',
     );
   });
 });
@@ -363,7 +332,7 @@ describe('issue 14: /account/delete and DELETE /api/users/:id', () => {
       [['password', 'Firefox on Linux']],
     );
     assert.equal((await other.get('/home', SAFARI)).status, 303, 'every session ended');
-    const mail = await app.mail.waitFor('leaving@example.com', 30_000, subjectIs('Your account was deleted'));
+    const mail = await app.mail.waitForSubject('leaving@example.com', 'Your account was deleted');
     assert.match(mail.text, /Firefox on Linux/);
     assert.match(mail.text, /If it was not you/);
     assertNoLoginLink(mail);
@@ -395,7 +364,7 @@ describe('issue 14: /account/delete and DELETE /api/users/:id', () => {
       { authorization: token },
     );
     assert.equal(gone.status, 200, gone.text);
-    await app.mail.waitFor('apileaving@example.com', 30_000, subjectIs('Your account was deleted'));
+    await app.mail.waitForSubject('apileaving@example.com', 'Your account was deleted');
     assert.equal((await api(app, 'GET', '/api/users/me', undefined, { authorization: token })).status, 401);
   });
 });

@@ -1,3 +1,5 @@
+import { until } from './until.js';
+
 /**
  * A cookie-keeping HTTP client that fills forms the way a browser does: it reads the page's
  * `_csrf` field and posts url-encoded bodies. Redirects are not followed, so tests see each 303.
@@ -80,4 +82,17 @@ export type Page = { status: number; html: string; headers: Headers; location: s
 export function pathOf(link: string): string {
   const url = new URL(link);
   return url.pathname + url.search;
+}
+
+/**
+ * The dev outbox page once it shows every one of `texts` (emails are written after the answer
+ * that queued them), as the browser loaded it last.
+ */
+export async function outboxShowing(browser: FormClient, ...texts: string[]): Promise<Page> {
+  let page: Page | undefined;
+  await until(`the outbox showing ${texts.join(', ')}`, async () => {
+    page = await browser.get('/dev/outbox');
+    return texts.every((text) => page?.html.includes(text));
+  });
+  return page as Page;
 }

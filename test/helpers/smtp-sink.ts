@@ -12,6 +12,8 @@ export type SmtpSink = {
    * one it accepts (others stay unclaimed), so a notice arriving in between does not stand in.
    */
   waitFor(to: string, timeoutMs?: number, match?: (mail: CaughtMail) => boolean): Promise<CaughtMail>;
+  /** `waitFor` the next mail to `to` with this subject, at the default deadline. */
+  waitForSubject(to: string, subject: string): Promise<CaughtMail>;
   /** While true, the server refuses every message with `refuseCode` (a mail outage). */
   refuse: boolean;
   /** The SMTP reply code a refusal uses: 451 (temporary, the default) or a 5xx (permanent). */
@@ -67,6 +69,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         }, timeoutMs);
         waiters.push(waiter);
       });
+    },
+    waitForSubject(to, subject) {
+      return sink.waitFor(to, undefined, (mail) => mail.subject === subject);
     },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { FormClient } from '../helpers/browser.js';
-import { until } from '../helpers/until.js';
+import { FormClient, outboxShowing } from '../helpers/browser.js';
 
 describe('the development outbox (no SMTP_URL)', () => {
   let app: TestApp;
@@ -21,11 +20,7 @@ describe('the development outbox (no SMTP_URL)', () => {
     await browser.post('/signup', { email: 'second@example.com', password: 'correct horse battery staple' });
     // Both emails, not only the first: with the second still queued its indexOf is -1 and
     // "newest first" would hold without being tested.
-    let page = await browser.get('/dev/outbox');
-    await until('both emails in the outbox', async () => {
-      page = await browser.get('/dev/outbox');
-      return page.html.includes('first@example.com') && page.html.includes('second@example.com');
-    });
+    const page = await outboxShowing(browser, 'first@example.com', 'second@example.com');
     assert.equal(page.status, 200);
     assert.ok(
       page.html.indexOf('second@example.com') < page.html.indexOf('first@example.com'),
@@ -43,11 +38,7 @@ describe('the development outbox (no SMTP_URL)', () => {
     const browser = new FormClient(app.url);
     await browser.open('/');
     await browser.post('/signup', { email: 'framed@example.com', password: 'correct horse battery staple' });
-    let page = await browser.get('/dev/outbox');
-    await until('the email in the outbox', async () => {
-      page = await browser.get('/dev/outbox');
-      return page.html.includes('framed@example.com');
-    });
+    const page = await outboxShowing(browser, 'framed@example.com');
     const src = /<iframe class="mail__html" src="([^"]+)" sandbox="([^"]*)"/.exec(page.html);
     assert.ok(src, 'an iframe per email');
     assert.doesNotMatch(src[2] ?? '', /allow-scripts|allow-same-origin|allow-forms/);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createOidcProviders } from '../../server/oidc/providers.js';
 import { createFakeClock } from '../helpers/clock.js';
 import { createOidcProvider } from '../helpers/oidc-provider.js';
+import { until } from '../helpers/until.js';
 
 /** A log that keeps its lines, as pino would write them. */
 function keptLog() {
@@ -31,14 +31,6 @@ async function cutEveryConnection(port: number) {
   };
 }
 
-async function until(check: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(20);
-  }
-}
-
 test('a provider down at start: logged once however many retries, retried, and said when it is back', async () => {
   const provider = await createOidcProvider({ accounts: [] });
   const down = await cutEveryConnection(provider.port);
@@ -53,10 +45,10 @@ test('a provider down at start: logged once however many retries, retried, and s
   });
   try {
     assert.equal(providers.find('idp')?.status, 'pending');
-    await until(() => providers.find('idp')?.status === 'unavailable');
+    await until('the provider marked unavailable', () => providers.find('idp')?.status === 'unavailable');
     // Several background retries (the first discovery's two tries, then one per retry), counted:
     // a fixed pause could end on a loaded machine before any retry, and test nothing.
-    await until(() => down.connections() >= 5);
+    await until('five discovery tries on the dead port', () => down.connections() >= 5);
     const warnings = lines.filter((line) => line.level === 'warn');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!.message, /did not answer discovery/);
@@ -69,7 +61,7 @@ test('a provider down at start: logged once however many retries, retried, and s
 
     await down.close();
     await provider.start();
-    await until(() => providers.find('idp')?.status === 'ready');
+    await until('the provider ready again', () => providers.find('idp')?.status === 'ready');
     assert.ok(lines.some((line) => line.level === 'info' && /answers again/.test(line.message)));
     const started = await providers.begin('idp');
     assert.ok(started.ok && started.url.startsWith(`${provider.issuer}/`));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RATE_LIMIT_RULES } from '../../server/middleware/rate-limit.js';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { until } from '../helpers/until.js';
+import { mailQueueEmpty } from '../helpers/until.js';
 import { api, errorOf, freshBrowser, logInWith, PASSWORD, seedUser } from './support.js';
 
 // Issue 10.5: nobody can lock another person out. RATE_LIMITS=on, TRUST_PROXY=true so each test
@@ -17,11 +17,6 @@ after(async () => {
 
 let next = 1;
 const address = () => ({ 'x-forwarded-for': `198.18.${Math.floor(next / 250)}.${(next++ % 250) + 1}` });
-
-/** The mail queue has sent everything it holds (no timing guess: the store says so). */
-async function queueDrained() {
-  await until('the mail queue draining', async () => (await app.store.mailQueueStats()).depth === 0);
-}
 
 describe('the owner is never locked out by others', () => {
   test("200 wrong passwords from 10 addresses: untrusted clients hit the ceiling; the owner's browser still logs in", async () => {
@@ -184,7 +179,7 @@ describe('every route that sends mail is throttled (issue 10.2)', () => {
     );
     assert.equal(statuses.filter((status) => status === 200).length, budget);
     assert.equal(statuses.filter((status) => status === 429).length, 100 - budget);
-    await queueDrained();
+    await mailQueueEmpty(app.store);
     const toTarget = app.mail.mails.filter((mail) => mail.to === 'target@example.com');
     assert.ok(toTarget.length <= budget, `${toTarget.length} emails reached the target`);
     assert.ok(toTarget.length >= 1);

@@ -8,6 +8,7 @@ import { loadConfig } from '../../server/config.js';
 import { createLogger, type RunningServer, startServer } from '../../server/server.js';
 import { FormClient, pathOf } from '../helpers/browser.js';
 import { type SmtpSink, startSmtpSink } from '../helpers/smtp-sink.js';
+import { until } from '../helpers/until.js';
 import { api } from './support.js';
 
 /** Everything the app would have written to its log, as text. */
@@ -116,7 +117,7 @@ describe('logs never hold a secret', () => {
     mail.refuse = true;
     await browser.get('/');
     await browser.post('/request-password-reset', { email: 'logged@example.com' });
-    await waitUntil(() => log.text().includes('mail delivery failed'));
+    await until('the delivery failure logged', () => log.text().includes('mail delivery failed'));
     mail.refuse = false;
     const reset = (
       await mail.waitFor('logged@example.com', 30_000, (caught) =>
@@ -180,11 +181,3 @@ describe('logs never hold a secret', () => {
     assert.match(line, /\[redacted\]/);
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 30_000) {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { type FormClient, pathOf } from '../helpers/browser.js';
-import { until } from '../helpers/until.js';
+import { type FormClient, outboxShowing, pathOf } from '../helpers/browser.js';
 import { api, freshBrowser, logInWith, PASSWORD } from './support.js';
 
 // Markup that would run if any view printed it raw: in text, in an attribute ("' quotes), in <title>.
@@ -161,11 +160,7 @@ describe('the dev outbox shows stored mail escaped', () => {
   test('recipient, subject, body and links', async () => {
     const browser = await freshBrowser(app);
     assert.equal((await browser.post('/signup', { email: EMAIL, password: PASSWORD })).status, 200);
-    let page = await browser.get('/dev/outbox');
-    await until('the email in the outbox', async () => {
-      page = await browser.get('/dev/outbox');
-      return page.html.includes(escaped(EMAIL));
-    });
+    const page = await outboxShowing(browser, escaped(EMAIL));
     assert.equal(page.status, 200);
     assertInert(page.html, EMAIL, 'outbox');
   });

@@ -19,13 +19,16 @@ const field = (ctx: Context, name: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
+/** A logged-in page that checks the current password: counted against the account's own budget. */
+const currentPasswordCheck: PageRule = {
+  kind: 'password',
+  identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
+  failsOn: [401],
+};
+
 const PAGE_RULES: Record<string, PageRule> = {
   '/login': { kind: 'password', identifier: (ctx) => identifierKey(field(ctx, 'email')), failsOn: [401] },
-  '/change-password': {
-    kind: 'password',
-    identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
-    failsOn: [400, 401],
-  },
+  '/change-password': { ...currentPasswordCheck, failsOn: [400, 401] },
   // The log-in form on a verification link's page (PAGES helper): a password check for the link's account.
   '/verify/login': {
     kind: 'password',
@@ -40,16 +43,8 @@ const PAGE_RULES: Record<string, PageRule> = {
     failsOn: [401],
   },
   // Issue 14: the account pages that check the current password, and the email change's resend.
-  '/account/email': {
-    kind: 'password',
-    identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
-    failsOn: [401],
-  },
-  '/account/delete': {
-    kind: 'password',
-    identifier: (ctx) => identifierKey(authOf(ctx)?.user.email ?? ''),
-    failsOn: [401],
-  },
+  '/account/email': currentPasswordCheck,
+  '/account/delete': currentPasswordCheck,
   '/account/email/resend': { kind: 'mail', family: 'email-change' },
   '/signup': { kind: 'mail', family: 'signup' },
   '/resend-verification': { kind: 'mail', family: 'resend' },
