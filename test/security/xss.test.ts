@@ -33,7 +33,10 @@ function assertInert(html: string, value: string, where: string) {
   const markup = html.replace(/="[^"]*"/g, '=""');
   assert.doesNotMatch(markup, /<[a-z][^>]*\son[a-z]+\s*=/i, `${where}: an event handler attribute`);
   assert.doesNotMatch(html, /<(img|svg)\b/i, `${where}: an injected element`);
-  assert.doesNotMatch(html, /\b49\b/, `${where}: EJS evaluated the input`);
+  // `<%= 7*7 %>` rendered would be a 49 in the page. Times are left out: a page showing when
+  // something happened (the outbox) holds a 49 whenever the seconds or minutes are 49.
+  const withoutTimes = html.replace(/<time\b[^>]*>[^<]*<\/time>/gi, '<time></time>');
+  assert.doesNotMatch(withoutTimes, /\b49\b/, `${where}: EJS evaluated the input`);
 }
 
 async function verify(app: TestApp, browser: FormClient, email: string) {
